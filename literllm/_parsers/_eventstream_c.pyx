@@ -1,0 +1,398 @@
+# cython: language_level=3, embedsignature=True, freethreading_compatible=True
+"""Incremental AWS EventStream decoder, compiled twin of ``_eventstream_py`` (the reference).
+
+Same API, same checks in the same order, same errors and messages. CRC32 comes from zlib's C
+``crc32``; whole frames are decoded straight from the caller's buffer, and only an unfinished
+frame is copied into the decoder's own buffer.
+"""
+
+cimport cython
+from cpython.buffer cimport PyBUF_SIMPLE, PyBuffer_Release, PyObject_GetBuffer
+from cpython.bytes cimport (
+    PyBytes_AS_STRING,
+    PyBytes_CheckExact,
+    PyBytes_FromStringAndSize,
+    PyBytes_GET_SIZE,
+)
+from cpython.dict cimport PyDict_Contains, PyDict_SetItem
+from cpython.mem cimport PyMem_Free, PyMem_Realloc
+from cpython.unicode cimport PyUnicode_DecodeUTF8
+from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
+from libc.string cimport memcmp, memcpy, memmove
+
+import datetime
+import uuid
+
+from ..errors import ChecksumError, EventStreamError, EventStreamTruncatedError
+from ._shared import (
+    DEFAULT_MAX_HEADERS_SIZE,
+    DEFAULT_MAX_MESSAGE_SIZE,
+    ES_BAD_UTF8_NAME,
+    ES_BAD_UTF8_VALUE,
+    ES_DUPLICATE_HEADER,
+    ES_FED_AFTER_CLOSE,
+    ES_HEADER_OVERRUN,
+    ES_HEADERS_EXCEED_MESSAGE,
+    ES_HEADERS_LENGTH_ONE,
+    ES_HEADERS_TOO_LARGE,
+    ES_MESSAGE_TOO_LARGE,
+    ES_NAME_LENGTH_ZERO,
+    ES_TIMESTAMP_RANGE,
+    ES_TOTAL_BELOW_MINIMUM,
+    ES_TRUNCATED,
+    ES_UNKNOWN_HEADER_TYPE,
+    EVENT_STREAM_MESSAGE_CLASSES,
+    Int8Header,
+    Int16Header,
+    Int32Header,
+    Int64Header,
+    repeat_error,
+)
+
+cdef extern from "zlib.h":
+    unsigned long crc32(unsigned long crc, const unsigned char* buf, unsigned int len) nogil
+
+__all__ = ["EventStreamDecoder", "EventStreamMessage"]
+
+DEF PRELUDE_LENGTH = 12
+DEF MINIMUM_MESSAGE_LENGTH = 16
+DEF STRING_CACHE_SIZE = 32
+
+cdef object _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+cdef object _timedelta = datetime.timedelta
+cdef object _UUID = uuid.UUID
+
+
+@cython.freelist(64)
+@cython.final
+cdef class EventStreamMessage:
+    """One decoded frame: its headers (in wire order) and its payload."""
+
+    cdef public dict headers
+    cdef public bytes payload
+
+    def __init__(self, dict headers, bytes payload):
+        self.headers = headers
+        self.payload = payload
+
+    def __eq__(self, other):
+        if not isinstance(other, tuple(EVENT_STREAM_MESSAGE_CLASSES)):
+            return NotImplemented
+        return bool(self.payload == other.payload and self.headers == other.headers)
+
+    __hash__ = None
+
+    def __repr__(self):
+        return f"EventStreamMessage(headers={self.headers!r}, payload={self.payload!r})"
+
+
+EVENT_STREAM_MESSAGE_CLASSES.append(EventStreamMessage)
+
+
+cdef inline uint32_t _u32(const unsigned char* p) noexcept nogil:
+    return (<uint32_t>p[0] << 24) | (<uint32_t>p[1] << 16) | (<uint32_t>p[2] << 8) | p[3]
+
+
+cdef inline uint16_t _u16(const unsigned char* p) noexcept nogil:
+    return <uint16_t>((p[0] << 8) | p[1])
+
+
+cdef inline uint64_t _u64(const unsigned char* p) noexcept nogil:
+    return (<uint64_t>_u32(p) << 32) | _u32(p + 4)
+
+
+cdef inline uint32_t _crc(uint32_t seed, const unsigned char* p, Py_ssize_t n) noexcept nogil:
+    # zlib takes an unsigned int length; frames are capped far below 4 GiB, but stay exact.
+    cdef unsigned long crc = seed
+    while n > 0x40000000:
+        crc = crc32(crc, p, 0x40000000)
+        p += 0x40000000
+        n -= 0x40000000
+    return <uint32_t>crc32(crc, p, <unsigned int>n)
+
+
+@cython.final
+cdef class EventStreamDecoder:
+    """Incremental AWS EventStream decoder (see ``_eventstream_py.EventStreamDecoder``)."""
+
+    cdef Py_ssize_t _max_message
+    cdef Py_ssize_t _max_headers
+    cdef unsigned char* _buf
+    cdef Py_ssize_t _len
+    cdef Py_ssize_t _cap
+    cdef Py_ssize_t _need
+    cdef object _error
+    cdef bint _closed
+    # Recently seen header names and string values: Bedrock repeats the same few in every
+    # frame, and a cached str also carries its hash into the dict insert.
+    cdef list _strings
+    cdef Py_ssize_t _next_slot
+
+    def __cinit__(self):
+        self._buf = NULL
+
+    def __init__(
+        self,
+        *,
+        Py_ssize_t max_message_size=DEFAULT_MAX_MESSAGE_SIZE,
+        Py_ssize_t max_headers_size=DEFAULT_MAX_HEADERS_SIZE,
+    ):
+        if max_message_size < MINIMUM_MESSAGE_LENGTH:
+            raise ValueError(f"max_message_size must be at least {MINIMUM_MESSAGE_LENGTH}")
+        if max_headers_size < 0:
+            raise ValueError("max_headers_size must not be negative")
+        self._max_message = max_message_size
+        self._max_headers = max_headers_size
+        self._len = 0
+        self._need = 0
+        self._error = None
+        self._closed = False
+        self._strings = []
+        self._next_slot = 0
+
+    def __dealloc__(self):
+        PyMem_Free(self._buf)
+
+    @property
+    def buffered(self):
+        """Bytes of an unfinished frame held by the decoder."""
+        return self._len
+
+    def feed(self, data, /):
+        """Decode more of the stream; returns every message these bytes completed, in order."""
+        cdef list out = []
+        cdef Py_buffer view
+        if self._error is not None:
+            raise repeat_error(self._error, messages=[])
+        if self._closed:
+            raise RuntimeError(ES_FED_AFTER_CLOSE)
+        try:
+            if PyBytes_CheckExact(data):
+                self._feed(<const unsigned char*>PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data), out)
+            else:
+                try:
+                    PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
+                except BufferError:
+                    data = memoryview(data).tobytes()
+                    self._feed(<const unsigned char*>PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data), out)
+                else:
+                    try:
+                        self._feed(<const unsigned char*>view.buf, view.len, out)
+                    finally:
+                        PyBuffer_Release(&view)
+        except EventStreamError as exc:
+            exc.messages = out
+            self._error = exc
+            raise
+        return out
+
+    def close(self):
+        """Signal end of input; raises ``EventStreamTruncatedError`` inside a frame."""
+        if self._error is not None:
+            raise repeat_error(self._error, messages=[])
+        self._closed = True
+        if self._len:
+            self._error = EventStreamTruncatedError(ES_TRUNCATED.format(buffered=self._len))
+            raise self._error
+
+    cdef int _reserve(self, Py_ssize_t need) except -1:
+        cdef Py_ssize_t cap
+        cdef unsigned char* grown
+        if need > self._cap:
+            cap = max(need, 2 * self._cap, 4096)
+            grown = <unsigned char*>PyMem_Realloc(self._buf, cap)
+            if grown == NULL:
+                raise MemoryError()
+            self._buf = grown
+            self._cap = cap
+        return 0
+
+    cdef int _append(self, const unsigned char* p, Py_ssize_t n) except -1:
+        self._reserve(self._len + n)
+        memcpy(self._buf + self._len, p, n)
+        self._len += n
+        return 0
+
+    cdef int _feed(self, const unsigned char* p, Py_ssize_t n, list out) except -1:
+        # Mirrors _eventstream_py.EventStreamDecoder._decode_frames, without copying frames that
+        # arrive whole.
+        cdef Py_ssize_t take
+        if self._len:
+            # Finish the buffered frame with just the bytes it still lacks.
+            if not self._need:
+                take = min(PRELUDE_LENGTH - self._len, n)
+                self._append(p, take)
+                p += take
+                n -= take
+                if self._len < PRELUDE_LENGTH:
+                    return 0
+                self._need = self._check_prelude(self._buf)
+            take = min(self._need - self._len, n)
+            self._append(p, take)
+            p += take
+            n -= take
+            if self._len < self._need:
+                return 0
+            out.append(self._decode_frame(self._buf, self._need))
+            self._len = 0
+            self._need = 0
+        while n >= PRELUDE_LENGTH:
+            self._need = self._check_prelude(p)
+            if n < self._need:
+                break
+            out.append(self._decode_frame(p, self._need))
+            p += self._need
+            n -= self._need
+            self._need = 0
+        if n:
+            self._append(p, n)
+        return 0
+
+    cdef Py_ssize_t _check_prelude(self, const unsigned char* p) except -1:
+        # Mirrors _eventstream_py.EventStreamDecoder._check_prelude.
+        cdef uint32_t total = _u32(p)
+        cdef uint32_t headers_length = _u32(p + 4)
+        cdef uint32_t expected = _u32(p + 8)
+        cdef uint32_t actual = _crc(0, p, 8)
+        if actual != expected:
+            raise ChecksumError("prelude", expected, actual)
+        if total < MINIMUM_MESSAGE_LENGTH:
+            raise EventStreamError(ES_TOTAL_BELOW_MINIMUM.format(total=total))
+        if headers_length > total - MINIMUM_MESSAGE_LENGTH:
+            raise EventStreamError(
+                ES_HEADERS_EXCEED_MESSAGE.format(
+                    headers=headers_length, room=total - MINIMUM_MESSAGE_LENGTH
+                )
+            )
+        if headers_length == 1:
+            raise EventStreamError(ES_HEADERS_LENGTH_ONE)
+        if total > self._max_message:
+            raise EventStreamError(ES_MESSAGE_TOO_LARGE.format(total=total, limit=self._max_message))
+        if headers_length > self._max_headers:
+            raise EventStreamError(
+                ES_HEADERS_TOO_LARGE.format(headers=headers_length, limit=self._max_headers)
+            )
+        return total
+
+    cdef EventStreamMessage _decode_frame(self, const unsigned char* p, Py_ssize_t total):
+        cdef uint32_t headers_length = _u32(p + 4)
+        cdef uint32_t expected = _u32(p + total - 4)
+        cdef uint32_t actual = _crc(_u32(p + 8), p + 8, total - 12)
+        cdef EventStreamMessage message
+        if actual != expected:
+            raise ChecksumError("message", expected, actual)
+        message = EventStreamMessage.__new__(EventStreamMessage)
+        message.headers = self._parse_headers(p + PRELUDE_LENGTH, headers_length)
+        message.payload = PyBytes_FromStringAndSize(
+            <const char*>p + PRELUDE_LENGTH + headers_length,
+            total - headers_length - MINIMUM_MESSAGE_LENGTH,
+        )
+        return message
+
+    cdef str _cached_str(self, const unsigned char* p, Py_ssize_t n):
+        """Strict UTF-8 decode, reusing a recently decoded equal string; None if invalid."""
+        cdef Py_ssize_t i
+        cdef bytes key
+        cdef tuple entry
+        cdef str text
+        for i in range(len(self._strings)):
+            entry = <tuple>self._strings[i]
+            key = <bytes>entry[0]
+            if PyBytes_GET_SIZE(key) == n and memcmp(PyBytes_AS_STRING(key), p, n) == 0:
+                return <str>entry[1]
+        try:
+            text = PyUnicode_DecodeUTF8(<const char*>p, n, NULL)
+        except UnicodeDecodeError:
+            return None
+        if n <= 64:
+            entry = (PyBytes_FromStringAndSize(<const char*>p, n), text)
+            if len(self._strings) < STRING_CACHE_SIZE:
+                self._strings.append(entry)
+            else:
+                self._strings[self._next_slot] = entry
+                self._next_slot = (self._next_slot + 1) % STRING_CACHE_SIZE
+        return text
+
+    cdef dict _parse_headers(self, const unsigned char* raw, Py_ssize_t end):
+        # Mirrors _eventstream_py._parse_headers.
+        cdef dict headers = {}
+        cdef Py_ssize_t pos = 0
+        cdef Py_ssize_t start, length
+        cdef uint8_t name_length, kind
+        cdef str name
+        cdef object value
+        cdef int64_t millis
+        while pos < end:
+            start = pos
+            name_length = raw[pos]
+            if name_length == 0:
+                raise EventStreamError(ES_NAME_LENGTH_ZERO.format(offset=start))
+            pos += 1
+            if pos + name_length + 1 > end:
+                raise EventStreamError(ES_HEADER_OVERRUN.format(offset=start))
+            name = self._cached_str(raw + pos, name_length)
+            if name is None:
+                raise EventStreamError(ES_BAD_UTF8_NAME.format(offset=start))
+            pos += name_length
+            kind = raw[pos]
+            pos += 1
+            if kind == 0:
+                value = True
+            elif kind == 1:
+                value = False
+            elif kind == 2:
+                if pos + 1 > end:
+                    raise EventStreamError(ES_HEADER_OVERRUN.format(offset=start))
+                value = Int8Header(<int8_t>raw[pos])
+                pos += 1
+            elif kind == 3:
+                if pos + 2 > end:
+                    raise EventStreamError(ES_HEADER_OVERRUN.format(offset=start))
+                value = Int16Header(<int16_t>_u16(raw + pos))
+                pos += 2
+            elif kind == 4:
+                if pos + 4 > end:
+                    raise EventStreamError(ES_HEADER_OVERRUN.format(offset=start))
+                value = Int32Header(<int32_t>_u32(raw + pos))
+                pos += 4
+            elif kind == 5:
+                if pos + 8 > end:
+                    raise EventStreamError(ES_HEADER_OVERRUN.format(offset=start))
+                value = Int64Header(<int64_t>_u64(raw + pos))
+                pos += 8
+            elif kind == 6 or kind == 7:
+                if pos + 2 > end:
+                    raise EventStreamError(ES_HEADER_OVERRUN.format(offset=start))
+                length = _u16(raw + pos)
+                pos += 2
+                if pos + length > end:
+                    raise EventStreamError(ES_HEADER_OVERRUN.format(offset=start))
+                if kind == 6:
+                    value = PyBytes_FromStringAndSize(<const char*>raw + pos, length)
+                else:
+                    value = self._cached_str(raw + pos, length)
+                    if value is None:
+                        raise EventStreamError(ES_BAD_UTF8_VALUE.format(name=name))
+                pos += length
+            elif kind == 8:
+                if pos + 8 > end:
+                    raise EventStreamError(ES_HEADER_OVERRUN.format(offset=start))
+                millis = <int64_t>_u64(raw + pos)
+                pos += 8
+                try:
+                    value = _EPOCH + _timedelta(milliseconds=millis)
+                except OverflowError:
+                    raise EventStreamError(
+                        ES_TIMESTAMP_RANGE.format(name=name, millis=millis)
+                    ) from None
+            elif kind == 9:
+                if pos + 16 > end:
+                    raise EventStreamError(ES_HEADER_OVERRUN.format(offset=start))
+                value = _UUID(bytes=PyBytes_FromStringAndSize(<const char*>raw + pos, 16))
+                pos += 16
+            else:
+                raise EventStreamError(ES_UNKNOWN_HEADER_TYPE.format(type=kind, offset=start))
+            if PyDict_Contains(headers, name):
+                raise EventStreamError(ES_DUPLICATE_HEADER.format(name=name))
+            PyDict_SetItem(headers, name, value)
+        return headers

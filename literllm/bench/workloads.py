@@ -1,0 +1,140 @@
+"""Deterministic benchmark workloads: realistic provider streams and their network splits.
+
+Stdlib only (plus literllm's own encoder), so ``python -m literllm.bench`` needs nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Iterator
+
+from .._parsers._eventstream_encoder import encode_event_message
+
+__all__ = [
+    "bedrock_converse_stream",
+    "openai_chat_stream",
+    "openai_chunk_objects",
+    "split_random",
+]
+
+_WORDS = (
+    "the of and to in is that for it as was with be by on not he this are or his from at "
+    "which but have an they you were her she there been one all we their has would when if "
+    "so no will more can out up about into time them some could these other than then its "
+    "stream token parser latency Python compiled event bytes model answer question\u00e9 "
+    "caf\u00e9 na\u00efve \u4e16\u754c \U0001f680"
+).split()
+
+
+def _token(rng: random.Random) -> str:
+    word = rng.choice(_WORDS)
+    return word if rng.random() < 0.15 else " " + word
+
+
+def _obfuscation(rng: random.Random) -> str:
+    return "".join(rng.choice("abcdefghijklmnopqrstuvwxyzABCDEFGHIJ0123456789") for _ in range(
+        rng.randint(2, 14)
+    ))
+
+
+def openai_chunk_objects(n_chunks: int, *, seed: int = 0) -> Iterator[dict[str, object]]:
+    """Chat-completion chunk objects as OpenAI streams them (role, text, finish, usage)."""
+    rng = random.Random(seed)
+    base = {
+        "id": "chatcmpl-Dx0Xq5Xx9rHB2ehcHZCRDsnuymUXc",
+        "object": "chat.completion.chunk",
+        "created": 1782955818,
+        "model": "gpt-4o-mini-2024-07-18",
+        "service_tier": "default",
+        "system_fingerprint": "fp_d0469e1700",
+    }
+    for i in range(n_chunks):
+        if i == 0:
+            delta: dict[str, object] = {"role": "assistant", "content": "", "refusal": None}
+            finish = None
+        elif i == n_chunks - 2:
+            delta, finish = {}, "stop"
+        elif i == n_chunks - 1:
+            yield {
+                **base,
+                "choices": [],
+                "usage": {
+                    "prompt_tokens": 78,
+                    "completion_tokens": n_chunks - 3,
+                    "total_tokens": 78 + n_chunks - 3,
+                    "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+                    "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0},
+                },
+                "obfuscation": _obfuscation(rng),
+            }
+            return
+        else:
+            delta, finish = {"content": _token(rng)}, None
+        yield {
+            **base,
+            "choices": [
+                {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
+            ],
+            "usage": None,
+            "obfuscation": _obfuscation(rng),
+        }
+
+
+def openai_chat_stream(n_chunks: int = 10_000, *, seed: int = 0, done: bool = True) -> bytes:
+    """An OpenAI chat-completions SSE body: ``n_chunks`` data events, then ``[DONE]``."""
+    parts = [
+        b"data: " + json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode() + b"\n\n"
+        for obj in openai_chunk_objects(n_chunks, seed=seed)
+    ]
+    if done:
+        parts.append(b"data: [DONE]\n\n")
+    return b"".join(parts)
+
+
+def bedrock_converse_stream(n_messages: int = 10_000, *, seed: int = 0) -> bytes:
+    """A Bedrock ConverseStream body in EventStream frames (start, deltas, stops, metadata)."""
+    rng = random.Random(seed)
+
+    def frame(event_type: str, body: dict[str, object]) -> bytes:
+        # Bedrock pads every payload with a random-length "p" field.
+        body = {**body, "p": "abcdefghijklmnopqrstuvwxyzABCDEFGHIJ"[: rng.randint(1, 36)]}
+        return encode_event_message(
+            {
+                ":event-type": event_type,
+                ":content-type": "application/json",
+                ":message-type": "event",
+            },
+            json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode(),
+        )
+
+    frames = [frame("messageStart", {"role": "assistant"})]
+    deltas = max(n_messages - 4, 0)
+    frames.extend(
+        frame("contentBlockDelta", {"contentBlockIndex": 0, "delta": {"text": _token(rng)}})
+        for _ in range(deltas)
+    )
+    frames.append(frame("contentBlockStop", {"contentBlockIndex": 0}))
+    frames.append(frame("messageStop", {"stopReason": "end_turn"}))
+    frames.append(
+        frame(
+            "metadata",
+            {
+                "usage": {"inputTokens": 25, "outputTokens": deltas, "totalTokens": 25 + deltas},
+                "metrics": {"latencyMs": 1234},
+            },
+        )
+    )
+    return b"".join(frames[:n_messages])
+
+
+def split_random(data: bytes, low: int, high: int, *, seed: int = 0) -> list[bytes]:
+    """Cut ``data`` into pieces of random sizes in ``[low, high]`` (the last may be shorter)."""
+    rng = random.Random(seed)
+    pieces = []
+    pos = 0
+    while pos < len(data):
+        size = rng.randint(low, high)
+        pieces.append(data[pos : pos + size])
+        pos += size
+    return pieces
