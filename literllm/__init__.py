@@ -4,14 +4,12 @@ Compiled SSE and AWS EventStream parsers (with pure-Python twins) under an aioht
 turns every provider's stream into OpenAI-shaped chunks.
 """
 
-from __future__ import annotations
-
 from ._parsers import (
     IMPLEMENTATION,
     EventStreamDecoder,
     EventStreamMessage,
-    SSEDecoder,
     ServerSentEvent,
+    SSEDecoder,
 )
 from ._parsers._eventstream_encoder import encode_event_message
 from ._parsers._shared import HeaderValue, Int8Header, Int16Header, Int32Header, Int64Header

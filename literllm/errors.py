@@ -20,7 +20,7 @@
      |    +-- APITimeoutError                     connect, idle or total timeout
      +-- StreamError                              a stream broke after it started
           +-- StreamTruncatedError                ended without its terminal event
-          +-- MalformedChunkError                 a chunk that is not valid for its format (raw kept)
+          +-- MalformedChunkError                 a chunk invalid for its format (raw kept)
           +-- ProviderStreamError                 an error event sent inside the stream
 
 Errors raised while iterating a stream are always ``StreamError`` instances; where they also

@@ -37,7 +37,7 @@ IMPLEMENTATION: Literal["c", "py"]
 
 if TYPE_CHECKING:
     from ._eventstream_py import EventStreamDecoder, EventStreamMessage
-    from ._sse_py import SSEDecoder, ServerSentEvent
+    from ._sse_py import ServerSentEvent, SSEDecoder
 
     IMPLEMENTATION = "py"
 else:
@@ -48,10 +48,10 @@ else:
         if not _want_c:
             raise ImportError("pure-Python parsers selected")
         from ._eventstream_c import EventStreamDecoder, EventStreamMessage
-        from ._sse_c import SSEDecoder, ServerSentEvent
+        from ._sse_c import ServerSentEvent, SSEDecoder
     except ImportError:
         from ._eventstream_py import EventStreamDecoder, EventStreamMessage
-        from ._sse_py import SSEDecoder, ServerSentEvent
+        from ._sse_py import ServerSentEvent, SSEDecoder
 
         IMPLEMENTATION = "py"
     else:

@@ -14,7 +14,9 @@ from cpython.bytes cimport (
     PyBytes_FromStringAndSize,
     PyBytes_GET_SIZE,
 )
-from cpython.dict cimport PyDict_Contains, PyDict_SetItem
+from cpython.dict cimport PyDict_SetItem
+from cpython.object cimport PyObject
+from cpython.ref cimport Py_INCREF, Py_XDECREF
 from cpython.mem cimport PyMem_Free, PyMem_Realloc
 from cpython.unicode cimport PyUnicode_DecodeUTF8
 from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
@@ -56,7 +58,8 @@ __all__ = ["EventStreamDecoder", "EventStreamMessage"]
 
 DEF PRELUDE_LENGTH = 12
 DEF MINIMUM_MESSAGE_LENGTH = 16
-DEF STRING_CACHE_SIZE = 32
+DEF STRING_CACHE_SIZE = 16
+DEF STRING_CACHE_KEY = 64
 
 cdef object _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 cdef object _timedelta = datetime.timedelta
@@ -125,11 +128,16 @@ cdef class EventStreamDecoder:
     cdef bint _closed
     # Recently seen header names and string values: Bedrock repeats the same few in every
     # frame, and a cached str also carries its hash into the dict insert.
-    cdef list _strings
+    cdef Py_ssize_t _cache_size[STRING_CACHE_SIZE]
+    cdef char _cache_key[STRING_CACHE_SIZE][STRING_CACHE_KEY]
+    cdef PyObject* _cache_text[STRING_CACHE_SIZE]
+    cdef Py_ssize_t _cache_count
     cdef Py_ssize_t _next_slot
 
     def __cinit__(self):
         self._buf = NULL
+        self._cache_count = 0
+        self._next_slot = 0
 
     def __init__(
         self,
@@ -147,11 +155,12 @@ cdef class EventStreamDecoder:
         self._need = 0
         self._error = None
         self._closed = False
-        self._strings = []
-        self._next_slot = 0
 
     def __dealloc__(self):
+        cdef Py_ssize_t i
         PyMem_Free(self._buf)
+        for i in range(self._cache_count):
+            Py_XDECREF(self._cache_text[i])
 
     @property
     def buffered(self):
@@ -291,33 +300,34 @@ cdef class EventStreamDecoder:
 
     cdef str _cached_str(self, const unsigned char* p, Py_ssize_t n):
         """Strict UTF-8 decode, reusing a recently decoded equal string; None if invalid."""
-        cdef Py_ssize_t i
-        cdef bytes key
-        cdef tuple entry
+        cdef Py_ssize_t i, slot
         cdef str text
-        for i in range(len(self._strings)):
-            entry = <tuple>self._strings[i]
-            key = <bytes>entry[0]
-            if PyBytes_GET_SIZE(key) == n and memcmp(PyBytes_AS_STRING(key), p, n) == 0:
-                return <str>entry[1]
+        for i in range(self._cache_count):
+            if self._cache_size[i] == n and memcmp(self._cache_key[i], p, n) == 0:
+                return <str>self._cache_text[i]
         try:
             text = PyUnicode_DecodeUTF8(<const char*>p, n, NULL)
         except UnicodeDecodeError:
             return None
-        if n <= 64:
-            entry = (PyBytes_FromStringAndSize(<const char*>p, n), text)
-            if len(self._strings) < STRING_CACHE_SIZE:
-                self._strings.append(entry)
+        if n <= STRING_CACHE_KEY:
+            if self._cache_count < STRING_CACHE_SIZE:
+                slot = self._cache_count
+                self._cache_count += 1
             else:
-                self._strings[self._next_slot] = entry
-                self._next_slot = (self._next_slot + 1) % STRING_CACHE_SIZE
+                slot = self._next_slot
+                self._next_slot = (slot + 1) % STRING_CACHE_SIZE
+                Py_XDECREF(self._cache_text[slot])
+            memcpy(self._cache_key[slot], p, n)
+            self._cache_size[slot] = n
+            Py_INCREF(text)
+            self._cache_text[slot] = <PyObject*>text
         return text
 
     cdef dict _parse_headers(self, const unsigned char* raw, Py_ssize_t end):
         # Mirrors _eventstream_py._parse_headers.
         cdef dict headers = {}
         cdef Py_ssize_t pos = 0
-        cdef Py_ssize_t start, length
+        cdef Py_ssize_t start, length, count
         cdef uint8_t name_length, kind
         cdef str name
         cdef object value
@@ -392,7 +402,8 @@ cdef class EventStreamDecoder:
                 pos += 16
             else:
                 raise EventStreamError(ES_UNKNOWN_HEADER_TYPE.format(type=kind, offset=start))
-            if PyDict_Contains(headers, name):
-                raise EventStreamError(ES_DUPLICATE_HEADER.format(name=name))
+            count = len(headers)
             PyDict_SetItem(headers, name, value)
+            if len(headers) == count:
+                raise EventStreamError(ES_DUPLICATE_HEADER.format(name=name))
         return headers

@@ -138,7 +138,7 @@ def _parse_headers(raw: bytes) -> dict[str, HeaderValue]:
                 raise EventStreamError(ES_HEADER_OVERRUN.format(offset=start))
             value = wrapper(unpacker.unpack_from(raw, pos)[0])
             pos += unpacker.size
-        elif kind == HEADER_BYTE_ARRAY or kind == HEADER_STRING:
+        elif kind in (HEADER_BYTE_ARRAY, HEADER_STRING):
             if pos + 2 > end:
                 raise EventStreamError(ES_HEADER_OVERRUN.format(offset=start))
             length = _U16.unpack_from(raw, pos)[0]
@@ -162,7 +162,8 @@ def _parse_headers(raw: bytes) -> dict[str, HeaderValue]:
             try:
                 value = _EPOCH + datetime.timedelta(milliseconds=millis)
             except OverflowError:
-                raise EventStreamError(ES_TIMESTAMP_RANGE.format(name=name, millis=millis)) from None
+                message = ES_TIMESTAMP_RANGE.format(name=name, millis=millis)
+                raise EventStreamError(message) from None
         elif kind == HEADER_UUID:
             if pos + 16 > end:
                 raise EventStreamError(ES_HEADER_OVERRUN.format(offset=start))
@@ -290,7 +291,9 @@ class EventStreamDecoder:
         if headers_length == 1:
             raise EventStreamError(ES_HEADERS_LENGTH_ONE)
         if total > self._max_message:
-            raise EventStreamError(ES_MESSAGE_TOO_LARGE.format(total=total, limit=self._max_message))
+            raise EventStreamError(
+                ES_MESSAGE_TOO_LARGE.format(total=total, limit=self._max_message)
+            )
         if headers_length > self._max_headers:
             raise EventStreamError(
                 ES_HEADERS_TOO_LARGE.format(headers=headers_length, limit=self._max_headers)

@@ -68,7 +68,7 @@ class ServerSentEvent:
         if not isinstance(other, tuple(SERVER_SENT_EVENT_CLASSES)):
             return NotImplemented
         o: Any = other
-        return (
+        return bool(
             self.event == o.event
             and self.data == o.data
             and self.id == o.id
@@ -313,10 +313,9 @@ class SSEDecoder:
         elif name == b"id":
             if b"\x00" not in value:
                 self._id_buffer = value
-        elif name == b"retry":
+        elif name == b"retry" and value.isdigit():
             # bytes.isdigit() is true only for one or more ASCII digits, as the spec requires.
-            if value.isdigit():
-                self._retry = self._block_retry = int(value)
+            self._retry = self._block_retry = int(value)
 
     def _dispatch(self, out: list[Any]) -> None:
         self._last_event_id = self._id_buffer

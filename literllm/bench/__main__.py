@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from typing import Any
 
 from .. import __version__
@@ -179,7 +180,7 @@ def _run_section(
                 if label == next(iter(PIECE_SIZES)):
                     skipped.append(f"{section}: {name}: {runner}")
                 continue
-            seconds, items = _median_time(lambda runner=runner: runner(pieces), runs)
+            seconds, items = _median_time(partial(runner, pieces), runs)
             extra = {"version": getattr(runner, "version", __version__)}
             results.append(Result(section, name, label, seconds, len(body), items, extra))
     return results

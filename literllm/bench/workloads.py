@@ -18,13 +18,86 @@ __all__ = [
     "split_random",
 ]
 
-_WORDS = (
-    "the of and to in is that for it as was with be by on not he this are or his from at "
-    "which but have an they you were her she there been one all we their has would when if "
-    "so no will more can out up about into time them some could these other than then its "
-    "stream token parser latency Python compiled event bytes model answer question\u00e9 "
-    "caf\u00e9 na\u00efve \u4e16\u754c \U0001f680"
-).split()
+_WORDS = [
+    "the",
+    "of",
+    "and",
+    "to",
+    "in",
+    "is",
+    "that",
+    "for",
+    "it",
+    "as",
+    "was",
+    "with",
+    "be",
+    "by",
+    "on",
+    "not",
+    "he",
+    "this",
+    "are",
+    "or",
+    "his",
+    "from",
+    "at",
+    "which",
+    "but",
+    "have",
+    "an",
+    "they",
+    "you",
+    "were",
+    "her",
+    "she",
+    "there",
+    "been",
+    "one",
+    "all",
+    "we",
+    "their",
+    "has",
+    "would",
+    "when",
+    "if",
+    "so",
+    "no",
+    "will",
+    "more",
+    "can",
+    "out",
+    "up",
+    "about",
+    "into",
+    "time",
+    "them",
+    "some",
+    "could",
+    "these",
+    "other",
+    "than",
+    "then",
+    "its",
+    "stream",
+    "token",
+    "parser",
+    "latency",
+    "Python",
+    "compiled",
+    "event",
+    "bytes",
+    "model",
+    "answer",
+    "questioné",
+    "café",
+    "naïve",
+    "世界",
+    "🚀",
+]
+
+
+_PADDING = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
 
 def _token(rng: random.Random) -> str:
@@ -33,9 +106,10 @@ def _token(rng: random.Random) -> str:
 
 
 def _obfuscation(rng: random.Random) -> str:
-    return "".join(rng.choice("abcdefghijklmnopqrstuvwxyzABCDEFGHIJ0123456789") for _ in range(
-        rng.randint(2, 14)
-    ))
+    return "".join(
+        rng.choice("abcdefghijklmnopqrstuvwxyzABCDEFGHIJ0123456789")
+        for _ in range(rng.randint(2, 14))
+    )
 
 
 def openai_chunk_objects(n_chunks: int, *, seed: int = 0) -> Iterator[dict[str, object]]:
@@ -73,9 +147,7 @@ def openai_chunk_objects(n_chunks: int, *, seed: int = 0) -> Iterator[dict[str, 
             delta, finish = {"content": _token(rng)}, None
         yield {
             **base,
-            "choices": [
-                {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
-            ],
+            "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}],
             "usage": None,
             "obfuscation": _obfuscation(rng),
         }
@@ -97,8 +169,9 @@ def bedrock_converse_stream(n_messages: int = 10_000, *, seed: int = 0) -> bytes
     rng = random.Random(seed)
 
     def frame(event_type: str, body: dict[str, object]) -> bytes:
-        # Bedrock pads every payload with a random-length "p" field.
-        body = {**body, "p": "abcdefghijklmnopqrstuvwxyzABCDEFGHIJ"[: rng.randint(1, 36)]}
+        # Bedrock pads every payload with a "p" field of 1-62 characters (as in the captures
+        # under shared/conformance/providers/bedrock, about 200 bytes a frame).
+        body = {**body, "p": _PADDING[: rng.randint(1, len(_PADDING))]}
         return encode_event_message(
             {
                 ":event-type": event_type,

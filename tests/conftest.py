@@ -1,0 +1,102 @@
+"""Fixtures shared by the suite: both parser twins, the shared conformance data, splitters."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import random
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+import literllm
+
+# ../shared beside the checkout (CI has it); a user's fresh clone may not.
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+CONFORMANCE = SHARED / "conformance"
+TWINS = ("py", "c")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--no-c-extensions",
+        action="store_true",
+        help="deselect the tests of the compiled (c) twins",
+    )
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return (
+        f"literllm {literllm.__version__}: IMPLEMENTATION={literllm.IMPLEMENTATION}, "
+        f"conformance data: {CONFORMANCE if CONFORMANCE.is_dir() else 'absent'}"
+    )
+
+
+def _twin(topic: str, name: str, config: pytest.Config) -> ModuleType:
+    if name == "c":
+        if config.getoption("--no-c-extensions"):
+            pytest.skip("--no-c-extensions given")
+        try:
+            return importlib.import_module(f"literllm._parsers._{topic}_c")
+        except ImportError as exc:
+            if os.environ.get("LITERLLM_REQUIRE_EXTENSIONS"):
+                raise
+            pytest.skip(f"compiled twin not built: {exc}")
+    return importlib.import_module(f"literllm._parsers._{topic}_py")
+
+
+_TWIN_PARAMS = [pytest.param("py", id="py"), pytest.param("c", id="c", marks=pytest.mark.c_extension)]
+
+
+@pytest.fixture(params=_TWIN_PARAMS, scope="session")
+def sse(request: pytest.FixtureRequest) -> ModuleType:
+    """The SSE twin under test (``py`` or ``c``)."""
+    return _twin("sse", request.param, request.config)
+
+
+@pytest.fixture(params=_TWIN_PARAMS, scope="session")
+def eventstream(request: pytest.FixtureRequest) -> ModuleType:
+    """The EventStream twin under test (``py`` or ``c``)."""
+    return _twin("eventstream", request.param, request.config)
+
+
+@pytest.fixture(scope="session")
+def both_sse(pytestconfig: pytest.Config) -> tuple[ModuleType, ModuleType]:
+    """(py, c) SSE twins, for differential tests."""
+    return _twin("sse", "py", pytestconfig), _twin("sse", "c", pytestconfig)
+
+
+@pytest.fixture(scope="session")
+def both_eventstream(pytestconfig: pytest.Config) -> tuple[ModuleType, ModuleType]:
+    """(py, c) EventStream twins, for differential tests."""
+    return _twin("eventstream", "py", pytestconfig), _twin("eventstream", "c", pytestconfig)
+
+
+def conformance(*parts: str) -> Path:
+    """A path in ../shared/conformance, or skip the test with the reason."""
+    path = CONFORMANCE.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"shared conformance data not found at {path} (CI provides ../shared)")
+    return path
+
+
+def splits(data: bytes, *, seeds: int = 4, explicit: list[bytes] | None = None,
+           bytewise: bool = True) -> Iterator[tuple[str, list[bytes]]]:
+    """Whole, byte by byte, an explicit chunking, and seeded random splits (1..17 and large)."""
+    yield "whole", [data]
+    if bytewise:
+        yield "bytewise", [data[i : i + 1] for i in range(len(data))]
+    if explicit is not None:
+        yield "explicit", explicit
+    for seed in range(seeds):
+        rng = random.Random(seed)
+        high = 17 if seed % 2 == 0 else 4096
+        pieces = []
+        pos = 0
+        while pos < len(data):
+            size = rng.randint(1, high)
+            pieces.append(data[pos : pos + size])
+            pos += size
+        yield f"random{seed}", pieces

@@ -1,0 +1,125 @@
+"""The package as shipped: extension list, public names, twin selection, the sdist."""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+
+import literllm
+import literllm._parsers
+
+ROOT = Path(__file__).resolve().parents[1]
+PARSERS = ROOT / "literllm" / "_parsers"
+
+
+def _setup_extension_modules() -> tuple[str, ...]:
+    tree = ast.parse((ROOT / "setup.py").read_text())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "EXTENSION_MODULES" for t in node.targets
+        ):
+            value = ast.literal_eval(node.value)
+            assert isinstance(value, tuple)
+            return value
+    raise AssertionError("setup.py has no EXTENSION_MODULES")
+
+
+def test_setup_lists_every_pyx() -> None:
+    on_disk = {f"literllm._parsers.{p.stem}" for p in PARSERS.glob("*_c.pyx")}
+    assert set(_setup_extension_modules()) == on_disk
+    for pyx in PARSERS.glob("*_c.pyx"):
+        assert pyx.with_suffix(".pyi").exists(), f"{pyx.name} has no stub"
+        assert (PARSERS / pyx.name.replace("_c.pyx", "_py.py")).exists(), f"{pyx.name} has no twin"
+
+
+def test_public_names_exact() -> None:
+    exported = {name for name in dir(literllm) if not name.startswith("_")} - {
+        "errors",
+        "types",
+        "bench",
+        "providers",
+        "testing",
+        "client",
+    }
+    assert set(literllm.__all__) == exported | {"__version__"}
+    for name in literllm.__all__:
+        assert getattr(literllm, name) is not None
+
+
+def test_implementation_value() -> None:
+    assert literllm.IMPLEMENTATION in ("c", "py")
+    assert literllm._parsers.IMPLEMENTATION == literllm.IMPLEMENTATION
+    expected_module = f"literllm._parsers._sse_{literllm.IMPLEMENTATION}"
+    assert literllm.SSEDecoder.__module__ == expected_module
+    assert literllm.EventStreamDecoder.__module__ == (
+        f"literllm._parsers._eventstream_{literllm.IMPLEMENTATION}"
+    )
+
+
+@pytest.mark.skipif(
+    not os.environ.get("LITERLLM_REQUIRE_EXTENSIONS"), reason="LITERLLM_REQUIRE_EXTENSIONS not set"
+)
+def test_compiled_twins_loaded_when_required() -> None:
+    assert literllm.IMPLEMENTATION == "c"
+
+
+def test_no_extensions_env_selects_py() -> None:
+    code = "import literllm; print(literllm.IMPLEMENTATION, literllm.SSEDecoder.__module__)"
+    env = {**os.environ, "LITERLLM_NO_EXTENSIONS": "1"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert out == ["py", "literllm._parsers._sse_py"]
+
+
+def test_no_generated_files_tracked() -> None:
+    if not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    tracked = subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert not [f for f in tracked if f.endswith((".so", ".pyd", ".html")) or (
+        f.startswith("literllm/_parsers/") and f.endswith(".c"))]
+
+
+@pytest.mark.slow
+def test_sdist_carries_sources_and_installs(tmp_path: Path) -> None:
+    """Build the sdist, check what it carries, install from it and decode with the c twin."""
+    subprocess.run(
+        [sys.executable, "-m", "build", "--sdist", "--no-isolation", "--outdir", str(tmp_path)],
+        cwd=ROOT, check=True, capture_output=True,
+    )
+    [sdist] = tmp_path.glob("literllm-*.tar.gz")
+    with tarfile.open(sdist) as tar:
+        names = tar.getnames()
+    for stem in ("_sse_c", "_eventstream_c"):
+        assert any(n.endswith(f"literllm/_parsers/{stem}.pyx") for n in names)
+        assert any(n.endswith(f"literllm/_parsers/{stem}.pyi") for n in names)
+        assert not any(n.endswith(f"{stem}.c") for n in names), "generated C in the sdist"
+    assert any(n.endswith("literllm/py.typed") for n in names)
+    assert not any(n.endswith(".so") for n in names)
+
+    target = tmp_path / "site"
+    env = {**os.environ, "LITERLLM_REQUIRE_EXTENSIONS": "1"}
+    env.pop("LITERLLM_NO_EXTENSIONS", None)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "--no-build-isolation",
+         "--target", str(target), str(sdist)],
+        check=True, capture_output=True, env=env,
+    )
+    code = (
+        "import literllm, sys; assert literllm.__file__.startswith(sys.argv[1]), literllm.__file__;"
+        "print(literllm.IMPLEMENTATION, literllm.SSEDecoder().feed_raw(b'data: 1\\n\\n'))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(target)],
+        cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(target)},
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()
+    assert out == "c [(b'message', b'1')]"
