@@ -21,7 +21,10 @@
      +-- StreamError                              a stream broke after it started
           +-- StreamTruncatedError                ended without its terminal event
           +-- MalformedChunkError                 a chunk invalid for its format (raw kept)
-          +-- ProviderStreamError                 an error event sent inside the stream
+          +-- ProviderStreamError  (also APIError) an error event sent inside the stream
+               +-- StreamRateLimitError (also RateLimitError), StreamServerError (also
+                   ServerError), StreamServiceUnavailableError (also ServiceUnavailableError)
+          +-- StreamTimeoutError  (also APITimeoutError)  the idle timeout expired mid-stream
 
 Errors raised while iterating a stream are always ``StreamError`` instances; where they also
 belong to a status family or are timeouts they derive from that class too (for example
@@ -59,9 +62,11 @@ __all__ = [
     "StreamError",
     "StreamRateLimitError",
     "StreamServerError",
+    "StreamServiceUnavailableError",
     "StreamTimeoutError",
     "StreamTruncatedError",
     "api_error_class_for_status",
+    "stream_error_class_for_status",
 ]
 
 
@@ -226,6 +231,10 @@ class StreamServerError(ServerError, ProviderStreamError):
     """A server error event inside a stream (e.g. ``overloaded_error``)."""
 
 
+class StreamServiceUnavailableError(ServiceUnavailableError, ProviderStreamError):
+    """An overloaded / unavailable error event inside a stream."""
+
+
 class StreamTimeoutError(APITimeoutError, StreamError):
     """No content arrived within the idle timeout after the stream had started."""
 
@@ -241,6 +250,17 @@ _STATUS_CLASSES: dict[int, type[APIError]] = {
     503: ServiceUnavailableError,
     529: ServiceUnavailableError,
 }
+
+
+def stream_error_class_for_status(status: int | None) -> type[ProviderStreamError]:
+    """The class for an error event inside a stream that names (or implies) ``status``."""
+    if status == 429:
+        return StreamRateLimitError
+    if status in (503, 529):
+        return StreamServiceUnavailableError
+    if status is not None and status >= 500:
+        return StreamServerError
+    return ProviderStreamError
 
 
 def api_error_class_for_status(status: int) -> type[APIError]:

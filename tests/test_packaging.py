@@ -119,7 +119,7 @@ def test_sdist_carries_sources_and_installs(tmp_path: Path) -> None:
     )
     out = subprocess.run(
         [sys.executable, "-c", code, str(target)],
-        cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(target)},
+        cwd=tmp_path, env={**env, "PYTHONPATH": str(target)},
         capture_output=True, text=True, check=True,
     ).stdout.strip()
     assert out == "c [(b'message', b'1')]"

@@ -1,0 +1,317 @@
+"""End-to-end rows of ``python -m literllm.bench``: clients streaming from the local server.
+
+The server (``python -m literllm.testing``) runs in its own process, so the CPU time measured
+here (``time.process_time``) is the client's alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
+
+from .. import __version__
+
+__all__ = ["run_client_benchmarks"]
+
+API_KEY = "sk-bench"
+MESSAGES = [{"role": "user", "content": "Stream me a long answer."}]
+
+
+@contextlib.contextmanager
+def local_server() -> Iterator[str]:
+    """Start ``python -m literllm.testing`` in another process; yields its base URL."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "literllm.testing", "--api-key", API_KEY, "--port", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline().strip()
+        if not line.startswith("READY "):
+            raise RuntimeError(f"local server did not start: {line!r}")
+        yield line.split(" ", 1)[1]
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+Runner = Callable[[str, str], Awaitable[tuple[int, float]]]
+
+
+def _literllm_runner() -> tuple[Runner, Callable[[], Awaitable[None]]]:
+    from ..client import LlmClient
+
+    clients: dict[str, LlmClient] = {}
+
+    async def run(base_url: str, model: str) -> tuple[int, float]:
+        llm = clients.get(base_url)
+        if llm is None:
+            llm = clients[base_url] = LlmClient(api_key=API_KEY, base_url=base_url)
+        start = time.perf_counter()
+        first = 0.0
+        count = 0
+        async for _chunk in await llm.chat_stream(f"openai/{model}", MESSAGES):
+            if not count:
+                first = time.perf_counter() - start
+            count += 1
+        return count, first
+
+    async def close() -> None:
+        for llm in clients.values():
+            await llm.close()
+
+    return run, close
+
+
+def _aiohttp_runner() -> tuple[Runner, Callable[[], Awaitable[None]]]:
+    import aiohttp
+    import orjson
+
+    session: list[aiohttp.ClientSession] = []
+
+    async def run(base_url: str, model: str) -> tuple[int, float]:
+        # The floor: the same request, the body read as raw bytes; chunks counted by "data:".
+        if not session:
+            session.append(aiohttp.ClientSession())
+        body = orjson.dumps({"model": model, "messages": MESSAGES, "stream": True})
+        start = time.perf_counter()
+        first = 0.0
+        count = 0
+        async with session[0].post(
+            base_url + "/chat/completions",
+            data=body,
+            headers={"Authorization": f"Bearer {API_KEY}", "Content-Type": "application/json"},
+        ) as response:
+            async for data in response.content.iter_any():
+                if not first:
+                    first = time.perf_counter() - start
+                count += data.count(b"data: {")
+        return count, first
+
+    async def close() -> None:
+        for s in session:
+            await s.close()
+
+    return run, close
+
+
+def _openai_runner() -> tuple[Runner, Callable[[], Awaitable[None]]] | str:
+    try:
+        import openai
+    except ImportError:
+        return "not installed (pip install openai)"
+    clients: dict[str, Any] = {}
+
+    async def run(base_url: str, model: str) -> tuple[int, float]:
+        client = clients.get(base_url)
+        if client is None:
+            client = clients[base_url] = openai.AsyncOpenAI(
+                api_key=API_KEY, base_url=base_url, max_retries=0
+            )
+        start = time.perf_counter()
+        first = 0.0
+        count = 0
+        stream = await client.chat.completions.create(
+            model=model, messages=MESSAGES, stream=True  # type: ignore[arg-type]
+        )
+        async for _chunk in stream:  # type: ignore[union-attr]
+            if not count:
+                first = time.perf_counter() - start
+            count += 1
+        return count, first
+
+    async def close() -> None:
+        for client in clients.values():
+            await client.close()
+
+    run.version = openai.__version__  # type: ignore[attr-defined]
+    return run, close
+
+
+def _liter_llm_runner() -> tuple[Runner, Callable[[], Awaitable[None]]] | str:
+    try:
+        import liter_llm
+        from liter_llm.api import chat_stream, create_client
+        from liter_llm.options import ChatCompletionRequest
+    except ImportError:
+        return "not installed (pip install liter-llm)"
+    clients: dict[str, Any] = {}
+
+    async def run(base_url: str, model: str) -> tuple[int, float]:
+        client = clients.get(base_url)
+        if client is None:
+            client = clients[base_url] = create_client(api_key=API_KEY, base_url=base_url)
+        request = ChatCompletionRequest(
+            model=f"openai/{model}",
+            messages=MESSAGES,  # type: ignore[arg-type]
+        )
+        start = time.perf_counter()
+        first = 0.0
+        count = 0
+        async for _chunk in chat_stream(client, request):
+            if not count:
+                first = time.perf_counter() - start
+            count += 1
+        return count, first
+
+    async def close() -> None:
+        clients.clear()
+
+    run.version = getattr(liter_llm, "__version__", "?")  # type: ignore[attr-defined]
+    return run, close
+
+
+def _import_costs() -> dict[str, float]:
+    code = (
+        "import time, sys\n"
+        "t = time.perf_counter(); import literllm; i = time.perf_counter() - t\n"
+        "t = time.perf_counter(); c = literllm.LlmClient(api_key='x')\n"
+        "b = time.perf_counter() - t\n"
+        "print(i * 1e3, b * 1e6, int('aiohttp' in sys.modules))\n"
+    )
+    samples = []
+    for _ in range(5):
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        ).stdout.split()
+        samples.append([float(x) for x in out])
+    return {
+        "import_ms": statistics.median(s[0] for s in samples),
+        "build_client_us": statistics.median(s[1] for s in samples),
+        "aiohttp_imported": max(s[2] for s in samples),
+    }
+
+
+async def _measure(
+    runner: Runner, base_url: str, model: str, runs: int
+) -> tuple[int, float, float, float]:
+    await runner(base_url, model)  # warm up: connection, server-side body cache
+    cpu, wall, ttfc = [], [], []
+    count = 0
+    for _ in range(runs):
+        c0, w0 = time.process_time(), time.perf_counter()
+        count, first = await runner(base_url, model)
+        cpu.append(time.process_time() - c0)
+        wall.append(time.perf_counter() - w0)
+        ttfc.append(first)
+    return count, statistics.median(cpu), statistics.median(wall), statistics.median(ttfc)
+
+
+async def _concurrent(runner: Runner, base_url: str, streams: int, model: str) -> tuple[int, float]:
+    await asyncio.gather(*(runner(base_url, model) for _ in range(min(streams, 20))))
+    start = time.perf_counter()
+    results = await asyncio.gather(*(runner(base_url, model) for _ in range(streams)))
+    return sum(count for count, _ in results), time.perf_counter() - start
+
+
+def run_client_benchmarks(*, quick: bool, runs: int, skipped: list[str]) -> list[Any]:
+    """Print and return the end-to-end rows."""
+    from .__main__ import Result
+
+    n_chunks = 500 if quick else 5000
+    streams, per_stream = (20, 500) if quick else (200, 500)
+    results: list[Result] = []
+    runners: dict[str, Any] = {
+        "literllm": _literllm_runner(),
+        "raw aiohttp (floor)": _aiohttp_runner(),
+        "openai-python": _openai_runner(),
+        "liter-llm": _liter_llm_runner(),
+    }
+    print(
+        f"\nClient end to end: OpenAI stream of {n_chunks:,} chunks in 1-16 KiB writes from "
+        f"the local server (another process); CPU of this process only"
+    )
+    header = (
+        f"  {'client':<22} {'chunks/s':>12} {'CPU us/chunk':>13} {'TTFC ms':>9} "
+        f"{'vs literllm CPU':>16}"
+    )
+    print(header)
+    print("  " + "-" * (len(header) - 2))
+    with local_server() as base_url:
+        loop = asyncio.new_event_loop()
+        try:
+            rows = []
+            for name, entry in runners.items():
+                if isinstance(entry, str):
+                    skipped.append(f"client: {name}: {entry}")
+                    continue
+                runner, close = entry
+                try:
+                    count, cpu, wall, ttfc = loop.run_until_complete(
+                        _measure(runner, base_url, f"chunks-{n_chunks}", runs)
+                    )
+                except Exception as exc:  # a peer that cannot talk to the server: say so
+                    skipped.append(f"client: {name}: failed: {exc!r}"[:300])
+                    continue
+                finally:
+                    loop.run_until_complete(close())
+                version = getattr(runner, "version", __version__)
+                rows.append((name, count, cpu, wall, ttfc, version))
+            ours = next((r for r in rows if r[0] == "literllm"), None)
+            for name, count, cpu, wall, ttfc, version in rows:
+                ratio = f"{cpu / ours[2]:.1f}x" if ours and name != "literllm" else "-"
+                print(
+                    f"  {name:<22} {count / wall:>12,.0f} {cpu / max(count, 1) * 1e6:>13.2f} "
+                    f"{ttfc * 1e3:>9.2f} {ratio:>16}"
+                )
+                results.append(
+                    Result(
+                        "client",
+                        name,
+                        "1-16KiB",
+                        wall,
+                        0,
+                        count,
+                        {
+                            "cpu_seconds": cpu,
+                            "cpu_us_per_chunk": cpu / max(count, 1) * 1e6,
+                            "ttfc_seconds": ttfc,
+                            "version": version,
+                        },
+                    )
+                )
+
+            run, close = _literllm_runner()
+            try:
+                total, wall = loop.run_until_complete(
+                    _concurrent(run, base_url, streams, f"chunks-{per_stream}")
+                )
+            finally:
+                loop.run_until_complete(close())
+        finally:
+            loop.close()
+    peak_rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"\n  concurrent: literllm {streams} streams x {per_stream} chunks: {wall:.3f} s wall, "
+        f"{total / wall:,.0f} chunks/s, peak RSS of this process {peak_rss_mib:.0f} MiB"
+    )
+    results.append(
+        Result(
+            "client-concurrent",
+            "literllm",
+            f"{streams}x{per_stream}",
+            wall,
+            0,
+            total,
+            {"peak_rss_mib": peak_rss_mib},
+        )
+    )
+    costs = _import_costs()
+    print(
+        f"  import literllm: {costs['import_ms']:.1f} ms (aiohttp imported: "
+        f"{'yes' if costs['aiohttp_imported'] else 'no'}); LlmClient(): "
+        f"{costs['build_client_us']:.1f} us  (medians of 5 fresh interpreters)"
+    )
+    results.append(Result("startup", "literllm", "-", costs["import_ms"] / 1e3, 0, 1, costs))
+    return results

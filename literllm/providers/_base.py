@@ -1,0 +1,106 @@
+"""What every provider adapter offers the client. Adapters do no I/O: bytes in, chunks out."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, MutableSequence, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+import orjson
+
+from ..errors import APIError, api_error_class_for_status
+from ..types import ChatCompletion, ChatCompletionChunk
+
+__all__ = [
+    "ErrorDetails",
+    "HttpRequest",
+    "ProviderAdapter",
+    "StreamAdapter",
+    "error_details",
+]
+
+ERROR_BODY_QUOTE = 512
+
+
+@dataclass(frozen=True, slots=True)
+class HttpRequest:
+    """A request an adapter wants sent: the client adds the base URL, auth and transport."""
+
+    path: str
+    body: bytes
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+class StreamAdapter(Protocol):
+    """Turns one response's transport events into chunks; one instance per response."""
+
+    transport: Literal["sse", "eventstream"]
+
+    @property
+    def done(self) -> bool:
+        """The provider's terminal event has arrived; the client may stop reading."""
+        ...
+
+    @property
+    def text_parts(self) -> list[str]:
+        """Content received so far, in pieces (what an error reports as received)."""
+        ...
+
+    def on_events(self, events: Sequence[Any], out: MutableSequence[ChatCompletionChunk]) -> None:
+        """Append the chunks these events make to ``out``.
+
+        Raises ``StreamError`` subclasses (malformed data, provider error events); chunks
+        appended before the raise are valid and are delivered before the error.
+        """
+        ...
+
+    def finish(self) -> None:
+        """The body ended; raise ``StreamTruncatedError`` unless the stream was complete."""
+        ...
+
+
+class ProviderAdapter(Protocol):
+    """Builds requests and reads responses for one wire format."""
+
+    def chat_request(
+        self, model: str, messages: Sequence[Mapping[str, Any]], params: Mapping[str, Any],
+        *, stream: bool, stream_usage: bool,
+    ) -> HttpRequest: ...
+
+    def new_stream(self) -> StreamAdapter: ...
+
+    def parse_completion(self, body: bytes) -> ChatCompletion: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorDetails:
+    """What an error response said, reduced to what an ``APIError`` carries."""
+
+    cls: type[APIError]
+    message: str
+    body: Any
+
+
+def _quote(body: bytes) -> str:
+    text = body[:ERROR_BODY_QUOTE].decode("utf-8", "replace")
+    return text + ("..." if len(body) > ERROR_BODY_QUOTE else "")
+
+
+def error_details(status: int, body: bytes) -> ErrorDetails:
+    """Read an error body the way most providers write it: ``{"error": {"message": ...}}``."""
+    parsed: Any
+    try:
+        parsed = orjson.loads(body) if body else None
+    except orjson.JSONDecodeError:
+        parsed = _quote(body)
+    message = None
+    if isinstance(parsed, dict):
+        error = parsed.get("error", parsed)
+        if isinstance(error, dict):
+            message = error.get("message") or error.get("detail")
+        elif isinstance(error, str):
+            message = error
+        message = message or parsed.get("message") or parsed.get("detail")
+    if not isinstance(message, str) or not message:
+        message = _quote(body) if body else "(empty body)"
+    return ErrorDetails(api_error_class_for_status(status), message, parsed)
