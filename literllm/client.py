@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 import weakref
-from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
@@ -99,6 +98,9 @@ def _client_timeout(timeout: Timeout, *, stream: bool) -> aiohttp.ClientTimeout:
     return aiohttp.ClientTimeout(
         total=timeout.total, connect=timeout.connect, sock_read=None if stream else timeout.idle
     )
+
+
+_NO_EVENTS: tuple[Any, ...] = ()
 
 
 class _IdleTimeout(TimeoutError):
@@ -214,11 +216,13 @@ class ChatStream:
         "_deadline",
         "_decoder",
         "_error",
+        "_events",
         "_feed",
         "_finished",
         "_idle",
         "_loop",
-        "_ready",
+        "_on_event",
+        "_pos",
         "_received",
         "_response",
         "_timer",
@@ -249,7 +253,9 @@ class ChatStream:
             frames = EventStreamDecoder()
             self._decoder = frames
             self._feed = frames.feed
-        self._ready: deque[ChatCompletionChunk] = deque()
+        self._events: Sequence[Any] = _NO_EVENTS
+        self._pos = 0
+        self._on_event = adapter.on_event
         self._received = 0
         self._error: StreamError | None = None
         self._finished = False
@@ -284,11 +290,30 @@ class ChatStream:
         return self
 
     async def __anext__(self) -> ChatCompletionChunk:
-        ready = self._ready
-        if not ready:
-            await self._fill()
-        self._received += 1
-        return ready.popleft()
+        # NOTE: chunks are built one per call, from the events of the last read: building a
+        # whole read's chunks ahead would keep hundreds of fresh objects alive at once and
+        # make the cyclic GC run (and promote them) several times per stream.
+        while True:
+            pos = self._pos
+            events = self._events
+            if pos < len(events):
+                self._pos = pos + 1
+                try:
+                    chunk = self._on_event(events[pos])
+                except StreamError as exc:
+                    self._events = _NO_EVENTS
+                    self._fail(exc, exc.__cause__)
+                    raise self._pending_error() from exc.__cause__
+                if chunk is not None:
+                    self._received += 1
+                    return chunk
+                if self._adapter.done:
+                    self._events = _NO_EVENTS
+                    self._pos = 0
+                    self._finished = True
+                    self._release()
+                continue
+            await self._read()
 
     async def __aenter__(self) -> ChatStream:
         return self
@@ -315,7 +340,7 @@ class ChatStream:
         if not self._closed:
             self._closed = True
             self._finished = True
-            self._ready.clear()
+            self._events = _NO_EVENTS
             self._stop_timer()
             self._response.close()
 
@@ -341,10 +366,8 @@ class ChatStream:
             return
         self._content.set_exception(_IdleTimeout())
 
-    async def _fill(self) -> None:
-        """Read until at least one chunk is ready; raise at the end or on an error."""
-        ready = self._ready
-        adapter = self._adapter
+    async def _read(self) -> None:
+        """Read until the decoder yields events; raise at the end of the stream or an error."""
         feed = self._feed
         if self._idle is not None:
             # Silence is counted from the later of the last content and this request for more,
@@ -354,10 +377,9 @@ class ChatStream:
                 self._timer = self._loop.call_at(
                     self._deadline, _idle_timer_fired, weakref.ref(self)
                 )
-        while not ready:
+        while True:
             if self._error is not None:
-                self._close()
-                raise self._error
+                raise self._pending_error()
             if self._finished:
                 raise StopAsyncIteration
             self._waiting = True
@@ -390,18 +412,17 @@ class ChatStream:
                 continue
             try:
                 events = feed(data)
-            except (SSEError, EventStreamError) as exc:
+            except SSEError as exc:
+                # Deliver what the decoder completed before the bad input, then fail.
                 self._fail(MalformedChunkError(f"undecodable stream: {exc}"), exc)
-                continue
-            if not events:
-                continue
-            try:
-                adapter.on_events(events, ready)
-            except StreamError as exc:
-                self._fail(exc, exc.__cause__)
-            if adapter.done and self._error is None:
-                self._finished = True
-                self._release()
+                events = exc.events
+            except EventStreamError as exc:
+                self._fail(MalformedChunkError(f"undecodable stream: {exc}"), exc)
+                events = exc.messages
+            if events:
+                self._events = events
+                self._pos = 0
+                return
 
     def _transport_failed(self, exc: BaseException) -> None:
         if isinstance(exc, TimeoutError):
@@ -432,20 +453,29 @@ class ChatStream:
         self._release()
 
     def _fail(self, error: StreamError, cause: BaseException | None) -> None:
-        """Record the error (raised once the chunks before it are delivered); close at once."""
-        text = "".join(self._adapter.text_parts)
-        # Chunks still queued will have been yielded by the time the error is raised.
-        received = self._received + len(self._ready)
-        error.chunks_received = received
-        error.text = text
-        error.provider = self.provider
-        error.message = f"{error.message} (after {received} chunks, {len(text)} characters)"
-        error.args = (error.message,)
+        """Record the error (raised once the events before it are delivered); close at once."""
         if cause is not None and error.__cause__ is None:
             error.__cause__ = cause
         self._error = error
         self._response.close()
         self._closed = True
+        self._stop_timer()
+
+    def _pending_error(self) -> StreamError:
+        """The recorded error, told what was received before it (once)."""
+        error = self._error
+        assert error is not None
+        if not error.provider:
+            text = "".join(self._adapter.text_parts)
+            error.chunks_received = self._received
+            error.text = text
+            error.provider = self.provider
+            error.message = (
+                f"{error.message} (after {self._received} chunks, {len(text)} characters)"
+            )
+            error.args = (error.message,)
+        self._finished = True
+        return error
 
 
 _PARAMS = (

@@ -34,17 +34,17 @@ def pytest_report_header(config: pytest.Config) -> str:
     )
 
 
-def _twin(topic: str, name: str, config: pytest.Config) -> ModuleType:
+def _twin(topic: str, name: str, config: pytest.Config, package: str = "_parsers") -> ModuleType:
     if name == "c":
         if config.getoption("--no-c-extensions"):
             pytest.skip("--no-c-extensions given")
         try:
-            return importlib.import_module(f"literllm._parsers._{topic}_c")
+            return importlib.import_module(f"literllm.{package}._{topic}_c")
         except ImportError as exc:
             if os.environ.get("LITERLLM_REQUIRE_EXTENSIONS"):
                 raise
             pytest.skip(f"compiled twin not built: {exc}")
-    return importlib.import_module(f"literllm._parsers._{topic}_py")
+    return importlib.import_module(f"literllm.{package}._{topic}_py")
 
 
 _TWIN_PARAMS = [pytest.param("py", id="py"), pytest.param("c", id="c", marks=pytest.mark.c_extension)]
@@ -60,6 +60,21 @@ def sse(request: pytest.FixtureRequest) -> ModuleType:
 def eventstream(request: pytest.FixtureRequest) -> ModuleType:
     """The EventStream twin under test (``py`` or ``c``)."""
     return _twin("eventstream", request.param, request.config)
+
+
+@pytest.fixture(params=_TWIN_PARAMS, scope="session")
+def openai_stream(request: pytest.FixtureRequest) -> ModuleType:
+    """The OpenAI stream adapter twin under test (``py`` or ``c``)."""
+    return _twin("openai_stream", request.param, request.config, package="providers")
+
+
+@pytest.fixture(scope="session")
+def both_openai_stream(pytestconfig: pytest.Config) -> tuple[ModuleType, ModuleType]:
+    """(py, c) OpenAI stream adapter twins, for differential tests."""
+    return (
+        _twin("openai_stream", "py", pytestconfig, package="providers"),
+        _twin("openai_stream", "c", pytestconfig, package="providers"),
+    )
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,6 @@ import literllm
 import literllm._parsers
 
 ROOT = Path(__file__).resolve().parents[1]
-PARSERS = ROOT / "literllm" / "_parsers"
 
 
 def _setup_extension_modules() -> tuple[str, ...]:
@@ -31,11 +30,17 @@ def _setup_extension_modules() -> tuple[str, ...]:
 
 
 def test_setup_lists_every_pyx() -> None:
-    on_disk = {f"literllm._parsers.{p.stem}" for p in PARSERS.glob("*_c.pyx")}
+    package = ROOT / "literllm"
+    pyx_files = sorted(package.rglob("*_c.pyx"))
+    on_disk = {
+        ".".join(p.relative_to(ROOT).with_suffix("").parts) for p in pyx_files
+    }
     assert set(_setup_extension_modules()) == on_disk
-    for pyx in PARSERS.glob("*_c.pyx"):
+    assert len(on_disk) == 3
+    for pyx in pyx_files:
         assert pyx.with_suffix(".pyi").exists(), f"{pyx.name} has no stub"
-        assert (PARSERS / pyx.name.replace("_c.pyx", "_py.py")).exists(), f"{pyx.name} has no twin"
+        twin = pyx.with_name(pyx.name.replace("_c.pyx", "_py.py"))
+        assert twin.exists(), f"{pyx.name} has no twin"
 
 
 def test_public_names_exact() -> None:
@@ -84,8 +89,10 @@ def test_no_generated_files_tracked() -> None:
     tracked = subprocess.run(
         ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout.split()
-    assert not [f for f in tracked if f.endswith((".so", ".pyd", ".html")) or (
-        f.startswith("literllm/_parsers/") and f.endswith(".c"))]
+    assert not [
+        f for f in tracked
+        if f.endswith((".so", ".pyd", ".html")) or (f.startswith("literllm/") and f.endswith(".c"))
+    ]
 
 
 @pytest.mark.slow
@@ -98,9 +105,9 @@ def test_sdist_carries_sources_and_installs(tmp_path: Path) -> None:
     [sdist] = tmp_path.glob("literllm-*.tar.gz")
     with tarfile.open(sdist) as tar:
         names = tar.getnames()
-    for stem in ("_sse_c", "_eventstream_c"):
-        assert any(n.endswith(f"literllm/_parsers/{stem}.pyx") for n in names)
-        assert any(n.endswith(f"literllm/_parsers/{stem}.pyi") for n in names)
+    for stem in ("_parsers/_sse_c", "_parsers/_eventstream_c", "providers/_openai_stream_c"):
+        assert any(n.endswith(f"literllm/{stem}.pyx") for n in names)
+        assert any(n.endswith(f"literllm/{stem}.pyi") for n in names)
         assert not any(n.endswith(f"{stem}.c") for n in names), "generated C in the sdist"
     assert any(n.endswith("literllm/py.typed") for n in names)
     assert not any(n.endswith(".so") for n in names)
@@ -115,6 +122,7 @@ def test_sdist_carries_sources_and_installs(tmp_path: Path) -> None:
     )
     code = (
         "import literllm, sys; assert literllm.__file__.startswith(sys.argv[1]), literllm.__file__;"
+        "from literllm.providers.openai import OpenAIChatStream as S; assert S.__module__.endswith('_c');"
         "print(literllm.IMPLEMENTATION, literllm.SSEDecoder().feed_raw(b'data: 1\\n\\n'))"
     )
     out = subprocess.run(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, MutableSequence, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -46,11 +46,10 @@ class StreamAdapter(Protocol):
         """Content received so far, in pieces (what an error reports as received)."""
         ...
 
-    def on_events(self, events: Sequence[Any], out: MutableSequence[ChatCompletionChunk]) -> None:
-        """Append the chunks these events make to ``out``.
+    def on_event(self, event: Any) -> ChatCompletionChunk | None:
+        """The chunk one transport event makes, or ``None`` (keep-alives, the terminal event).
 
-        Raises ``StreamError`` subclasses (malformed data, provider error events); chunks
-        appended before the raise are valid and are delivered before the error.
+        Raises ``StreamError`` subclasses (malformed data, provider error events).
         """
         ...
 

@@ -1,0 +1,21 @@
+"""Stub for the compiled OpenAI stream twin; mirrors ``_openai_stream_py.OpenAIChatStream``."""
+
+from typing import Literal
+
+from ..types import ChatCompletionChunk
+
+__all__ = ["OpenAIChatStream"]
+
+class OpenAIChatStream:
+    """Chunks from one chat-completions SSE response (``feed_raw`` pairs in, chunks out)."""
+
+    transport: Literal["sse", "eventstream"]
+    text_parts: list[str]
+    def __init__(self) -> None: ...
+    @property
+    def done(self) -> bool:
+        """``data: [DONE]`` has arrived."""
+    def on_event(self, event: tuple[bytes, bytes]) -> ChatCompletionChunk | None:
+        """The chunk of one ``(event_type, data)`` pair; ``None`` for ``data: [DONE]``."""
+    def finish(self) -> None:
+        """The body ended: complete after ``[DONE]`` or once every choice has finished."""

@@ -1,0 +1,228 @@
+# cython: language_level=3, embedsignature=True, freethreading_compatible=True
+"""OpenAI chat-completion chunks from SSE events, compiled twin of ``_openai_stream_py``.
+
+Builds the common chunk shape (one choice whose delta holds only ``content``, no usage) in C:
+the chunk dataclasses are allocated and their slots filled directly, without running their
+Python ``__init__``. Every other event goes through the py twin's ``decode_event`` and
+``build_chunk``, so both twins give the same chunks and the same errors for every input.
+"""
+
+cimport cython
+from cpython.dict cimport PyDict_GetItem, PyDict_Size
+from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE, PyList_New, PyList_SET_ITEM
+from cpython.object cimport PyObject, PyObject_IsTrue, PyTypeObject
+from cpython.ref cimport Py_DECREF, Py_INCREF
+from cpython.set cimport PySet_Add, PySet_Contains, PySet_Discard
+
+import orjson
+
+from ..errors import StreamTruncatedError
+from ..types import ChatCompletionChunk, Delta, StreamChoice
+from ._openai_stream_py import DONE, build_chunk, decode_event
+
+cdef extern from "Python.h":
+    ctypedef struct _AllocatingType "PyTypeObject":
+        PyObject* (*tp_alloc)(PyTypeObject*, Py_ssize_t)
+
+cdef extern from "structmember.h":
+    ctypedef struct PyMemberDef:
+        int type
+        Py_ssize_t offset
+        int flags
+    ctypedef struct PyMemberDescrObject:
+        PyMemberDef* d_member
+    int T_OBJECT_EX
+    int READONLY
+
+__all__ = ["OpenAIChatStream"]
+
+cdef object _loads = orjson.loads
+cdef object _JSONDecodeError = orjson.JSONDecodeError
+cdef bytes _DONE = DONE
+cdef bytes _ERROR_EVENT = b"error"
+cdef str _EMPTY = ""
+cdef str _CHUNK_OBJECT = "chat.completion.chunk"
+cdef object _ZERO = 0
+
+
+cdef Py_ssize_t _slot_offset(type cls, str name) except -1:
+    descriptor = cls.__dict__[name]
+    cdef PyMemberDef* member
+    if type(descriptor).__name__ != "member_descriptor":
+        raise ImportError(f"{cls.__name__}.{name} is not a slot")
+    member = (<PyMemberDescrObject*>descriptor).d_member
+    if member.type != T_OBJECT_EX or member.flags & READONLY:
+        raise ImportError(f"{cls.__name__}.{name} is not a writable object slot")
+    return member.offset
+
+
+cdef list _slot_offsets(type cls, tuple names):
+    # The fast path fills every field; a class that grew a field must be filled here too.
+    fields = tuple(cls.__dataclass_fields__)
+    if fields != names:
+        raise ImportError(f"{cls.__name__} fields changed: {fields} != {names}")
+    return [_slot_offset(cls, name) for name in names]
+
+
+cdef inline object _alloc(type cls):
+    """A new instance with every slot NULL; its ``__init__`` is not run."""
+    cdef PyTypeObject* t = <PyTypeObject*>cls
+    cdef PyObject* p = (<_AllocatingType*>t).tp_alloc(t, 0)
+    if p == NULL:
+        raise MemoryError()
+    instance = <object>p
+    Py_DECREF(instance)  # <object> took a second reference
+    return instance
+
+
+cdef inline void _put(object instance, Py_ssize_t offset, object value) noexcept:
+    # NOTE: only for freshly allocated instances, whose slots are all NULL.
+    Py_INCREF(value)
+    (<PyObject**>(<char*><PyObject*>instance + offset))[0] = <PyObject*>value
+
+
+cdef list _DELTA = _slot_offsets(
+    Delta, ("role", "content", "tool_calls", "refusal", "reasoning_content", "raw")
+)
+cdef list _CHOICE = _slot_offsets(StreamChoice, ("index", "delta", "finish_reason", "logprobs"))
+cdef list _CHUNK = _slot_offsets(
+    ChatCompletionChunk,
+    ("id", "object", "created", "model", "choices", "usage", "system_fingerprint", "raw"),
+)
+cdef Py_ssize_t D_ROLE = _DELTA[0], D_CONTENT = _DELTA[1], D_TOOLS = _DELTA[2]
+cdef Py_ssize_t D_REFUSAL = _DELTA[3], D_REASONING = _DELTA[4], D_RAW = _DELTA[5]
+cdef Py_ssize_t S_INDEX = _CHOICE[0], S_DELTA = _CHOICE[1], S_FINISH = _CHOICE[2]
+cdef Py_ssize_t S_LOGPROBS = _CHOICE[3]
+cdef Py_ssize_t C_ID = _CHUNK[0], C_OBJECT = _CHUNK[1], C_CREATED = _CHUNK[2]
+cdef Py_ssize_t C_MODEL = _CHUNK[3], C_CHOICES = _CHUNK[4], C_USAGE = _CHUNK[5]
+cdef Py_ssize_t C_FINGERPRINT = _CHUNK[6], C_RAW = _CHUNK[7]
+
+
+cdef inline object _get(dict d, str key, object default):
+    """``d.get(key, default)``."""
+    cdef PyObject* value = PyDict_GetItem(d, key)
+    return default if value == NULL else <object>value
+
+
+cdef inline object _get_or(dict d, str key, object default):
+    """``d.get(key) or default``."""
+    cdef PyObject* value = PyDict_GetItem(d, key)
+    if value == NULL or not PyObject_IsTrue(<object>value):
+        return default
+    return <object>value
+
+
+@cython.final
+cdef class OpenAIChatStream:
+    """Chunks from one chat-completions SSE response (see ``_openai_stream_py``)."""
+
+    cdef public list text_parts
+    cdef set _seen
+    cdef set _open
+    cdef bint _done
+
+    transport = "sse"
+
+    def __init__(self):
+        self._done = False
+        self._seen = set()
+        self._open = set()
+        self.text_parts = []
+
+    @property
+    def done(self):
+        """``data: [DONE]`` has arrived."""
+        return self._done
+
+    def on_event(self, event):
+        """The chunk of one ``(event_type, data)`` pair; ``None`` for ``data: [DONE]``."""
+        # Mirrors _openai_stream_py.OpenAIChatStream.on_event.
+        cdef tuple pair = <tuple?>event
+        event_type = pair[0]
+        data = pair[1]
+        if data == _DONE:
+            self._done = True
+            return None
+        try:
+            obj = _loads(data)
+        except _JSONDecodeError:
+            obj = None
+        if type(obj) is not dict or event_type == _ERROR_EVENT or "error" in <dict>obj:
+            obj = decode_event(event_type, data)  # raises the py twin's error
+        chunk = self._fast_chunk(<dict>obj)
+        if chunk is None:
+            chunk = build_chunk(obj, data, self.text_parts, self._seen, self._open)
+        return chunk
+
+    cdef object _fast_chunk(self, dict obj):
+        """The chunk for the common shape, or None to let ``build_chunk`` handle it."""
+        cdef PyObject* p
+        cdef object choices, raw_choice, delta_raw, content, index, finish, usage
+        # Check everything before any side effect, so falling back never double-counts.
+        p = PyDict_GetItem(obj, "choices")
+        if p == NULL or type(<object>p) is not list or PyList_GET_SIZE(<object>p) != 1:
+            return None
+        choices = <object>p
+        raw_choice = <object>PyList_GET_ITEM(choices, 0)
+        if type(raw_choice) is not dict:
+            return None
+        p = PyDict_GetItem(<dict>raw_choice, "delta")
+        if p == NULL or type(<object>p) is not dict or PyDict_Size(<object>p) != 1:
+            return None
+        delta_raw = <object>p
+        p = PyDict_GetItem(<dict>delta_raw, "content")
+        if p == NULL:
+            return None
+        content = <object>p
+        if content is not None and type(content) is not str:
+            return None
+        index = _get(<dict>raw_choice, "index", _ZERO)
+        if type(index) is not int:
+            return None
+        usage = _get(obj, "usage", None)
+        if usage is not None and PyObject_IsTrue(usage):
+            return None
+
+        if content is not None and len(<str>content):
+            self.text_parts.append(content)
+        finish = _get(<dict>raw_choice, "finish_reason", None)
+        if not PySet_Contains(self._seen, index):
+            PySet_Add(self._seen, index)
+            PySet_Add(self._open, index)
+        if finish is not None:
+            PySet_Discard(self._open, index)
+
+        delta = _alloc(Delta)
+        _put(delta, D_ROLE, None)
+        _put(delta, D_CONTENT, content)
+        _put(delta, D_TOOLS, None)
+        _put(delta, D_REFUSAL, None)
+        _put(delta, D_REASONING, None)
+        _put(delta, D_RAW, delta_raw)
+        choice = _alloc(StreamChoice)
+        _put(choice, S_INDEX, index)
+        _put(choice, S_DELTA, delta)
+        _put(choice, S_FINISH, finish)
+        _put(choice, S_LOGPROBS, _get(<dict>raw_choice, "logprobs", None))
+        choice_list = PyList_New(1)
+        Py_INCREF(choice)
+        PyList_SET_ITEM(choice_list, 0, choice)
+        chunk = _alloc(ChatCompletionChunk)
+        _put(chunk, C_ID, _get_or(obj, "id", _EMPTY))
+        _put(chunk, C_OBJECT, _get_or(obj, "object", _CHUNK_OBJECT))
+        _put(chunk, C_CREATED, _get_or(obj, "created", _ZERO))
+        _put(chunk, C_MODEL, _get_or(obj, "model", _EMPTY))
+        _put(chunk, C_CHOICES, choice_list)
+        _put(chunk, C_USAGE, None)
+        _put(chunk, C_FINGERPRINT, _get(obj, "system_fingerprint", None))
+        _put(chunk, C_RAW, obj)
+        return chunk
+
+    def finish(self):
+        """The body ended: complete after ``[DONE]`` or once every choice has finished."""
+        if self._done:
+            return
+        if self._seen and not self._open:
+            return
+        missing = "no chunk at all" if not self._seen else "choices without finish_reason"
+        raise StreamTruncatedError(f"stream ended before data: [DONE] ({missing})")

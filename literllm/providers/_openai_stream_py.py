@@ -1,0 +1,232 @@
+"""OpenAI chat-completion chunks from SSE events, pure Python: the reference twin.
+
+Wire reference: https://platform.openai.com/docs/api-reference/chat/streaming. A stream is SSE
+``data:`` events holding ``chat.completion.chunk`` objects, ended by ``data: [DONE]``; an error
+inside the stream arrives as ``{"error": {...}}`` (or an ``event: error``). Mistral sends
+``delta.content`` as a list of typed parts for its reasoning models.
+
+``_openai_stream_c`` compiles the common chunk shape and calls ``decode_event`` and
+``build_chunk`` from here for everything else, so both twins agree on every input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final, Literal
+
+import orjson
+
+from ..errors import MalformedChunkError, StreamTruncatedError, stream_error_class_for_status
+from ..types import ChatCompletionChunk, Delta, FunctionDelta, StreamChoice, ToolCallDelta, Usage
+
+__all__ = [
+    "OpenAIChatStream",
+    "build_chunk",
+    "decode_event",
+    "mistral_parts",
+    "provider_error_event",
+    "quote",
+    "usage_from",
+]
+
+DONE: Final = b"[DONE]"
+_NO_DELTA: Final[dict[str, Any]] = {}
+_QUOTE = 200
+
+# An error event names its kind in "type" or "code"; these are the ones whose status is clear.
+_ERROR_STATUS = {
+    "invalid_request_error": 400,
+    "authentication_error": 401,
+    "permission_error": 403,
+    "not_found_error": 404,
+    "rate_limit_error": 429,
+    "rate_limit_exceeded": 429,
+    "insufficient_quota": 429,
+    "tokens": 429,
+    "server_error": 500,
+    "internal_error": 500,
+    "internal_server_error": 500,
+    "api_error": 500,
+    "overloaded_error": 529,
+    "service_unavailable": 503,
+    "service_unavailable_error": 503,
+}
+
+
+def quote(raw: bytes) -> str:
+    """The start of a payload, for error messages."""
+    text = raw[:_QUOTE].decode("utf-8", "replace")
+    return text + ("..." if len(raw) > _QUOTE else "")
+
+
+def usage_from(raw: Mapping[str, Any]) -> Usage:
+    """``Usage`` from an OpenAI usage object."""
+    prompt = raw.get("prompt_tokens") or 0
+    completion = raw.get("completion_tokens") or 0
+    return Usage(
+        prompt,
+        completion,
+        raw.get("total_tokens") or prompt + completion,
+        raw.get("prompt_tokens_details"),
+        raw.get("completion_tokens_details"),
+        raw,
+    )
+
+
+def mistral_parts(parts: list[Any]) -> tuple[str | None, str | None]:
+    """Mistral's list content: text parts are content, thinking parts are reasoning."""
+    text: list[str] = []
+    thinking: list[str] = []
+    for part in parts:
+        kind = part.get("type")
+        if kind == "text":
+            text.append(part.get("text") or "")
+        elif kind == "thinking":
+            for inner in part.get("thinking") or ():
+                if inner.get("type") == "text":
+                    thinking.append(inner.get("text") or "")
+    return ("".join(text) if text else None, "".join(thinking) if thinking else None)
+
+
+def provider_error_event(error: Any, raw: bytes) -> Exception:
+    """The typed ``ProviderStreamError`` for an error object sent inside a stream."""
+    status: int | None = None
+    message = quote(raw)
+    if isinstance(error, dict):
+        for key in ("status", "status_code", "code"):
+            value = error.get(key)
+            if isinstance(value, int) and 100 <= value <= 599:
+                status = value
+                break
+        if status is None:
+            for key in ("type", "code"):
+                value = error.get(key)
+                if isinstance(value, str) and value in _ERROR_STATUS:
+                    status = _ERROR_STATUS[value]
+                    break
+        message = str(error.get("message") or message)
+    elif isinstance(error, str):
+        message = error
+    cls = stream_error_class_for_status(status)
+    return cls(f"provider error inside the stream: {message}", status_code=status, body=error)
+
+
+def decode_event(event_type: bytes, data: bytes) -> dict[str, Any]:
+    """The JSON object of one event; raises for bad JSON and for provider error events."""
+    try:
+        obj = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise MalformedChunkError(
+            f"chunk is not valid JSON ({exc}): {quote(data)}", raw=data
+        ) from exc
+    if obj.__class__ is not dict:
+        raise MalformedChunkError(f"chunk is not a JSON object: {quote(data)}", raw=data)
+    if "error" in obj or event_type == b"error":
+        raise provider_error_event(obj.get("error", obj), data)
+    return obj
+
+
+def _delta(d: Mapping[str, Any]) -> Delta:
+    content = d.get("content")
+    reasoning = d.get("reasoning_content")
+    if reasoning is None:
+        reasoning = d.get("reasoning")
+    if content.__class__ is list:
+        content, thinking = mistral_parts(content)
+        reasoning = thinking if reasoning is None else reasoning
+    tool_calls = d.get("tool_calls")
+    if tool_calls:
+        tool_calls = [
+            ToolCallDelta(
+                t.get("index", i),
+                t.get("id"),
+                t.get("type"),
+                FunctionDelta(f.get("name"), f.get("arguments"))
+                if (f := t.get("function")) is not None
+                else None,
+                t,
+            )
+            for i, t in enumerate(tool_calls)
+        ]
+    return Delta(d.get("role"), content, tool_calls, d.get("refusal"), reasoning, d)
+
+
+def build_chunk(
+    obj: dict[str, Any], data: bytes, text_parts: list[str], seen: set[int], open_: set[int]
+) -> ChatCompletionChunk:
+    """A chunk from one decoded event; records its text and which choices are still open."""
+    try:
+        choices = []
+        for raw_choice in obj["choices"]:
+            d = raw_choice.get("delta") or _NO_DELTA
+            # Nearly every chunk's delta holds only "content": skip the general lookups.
+            if len(d) == 1 and "content" in d and (content := d["content"]).__class__ is not list:
+                delta = Delta(None, content, None, None, None, d)
+            else:
+                delta = _delta(d)
+                content = delta.content
+            if content:
+                text_parts.append(content)
+            index = raw_choice.get("index", 0)
+            finish = raw_choice.get("finish_reason")
+            if index not in seen:
+                seen.add(index)
+                open_.add(index)
+            if finish is not None:
+                open_.discard(index)
+            choices.append(StreamChoice(index, delta, finish, raw_choice.get("logprobs")))
+        usage = obj.get("usage")
+        return ChatCompletionChunk(
+            obj.get("id") or "",
+            obj.get("object") or "chat.completion.chunk",
+            obj.get("created") or 0,
+            obj.get("model") or "",
+            choices,
+            usage_from(usage) if usage else None,
+            obj.get("system_fingerprint"),
+            obj,
+        )
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        raise MalformedChunkError(
+            f"chunk does not have the chat.completion.chunk shape ({exc!r}): {quote(data)}",
+            raw=data,
+        ) from exc
+
+
+class OpenAIChatStream:
+    """Chunks from one chat-completions SSE response (``feed_raw`` pairs in, chunks out)."""
+
+    transport: Literal["sse", "eventstream"] = "sse"
+    __slots__ = ("_done", "_open", "_seen", "text_parts")
+
+    def __init__(self) -> None:
+        self._done = False
+        self._seen: set[int] = set()  # choice indexes that have appeared
+        self._open: set[int] = set()  # ... and have no finish_reason yet
+        self.text_parts: list[str] = []
+        """Content received so far, in pieces."""
+
+    @property
+    def done(self) -> bool:
+        """``data: [DONE]`` has arrived."""
+        return self._done
+
+    def on_event(self, event: tuple[bytes, bytes]) -> ChatCompletionChunk | None:
+        """The chunk of one ``(event_type, data)`` pair; ``None`` for ``data: [DONE]``."""
+        event_type, data = event
+        if data == DONE:
+            self._done = True
+            return None
+        obj = decode_event(event_type, data)
+        return build_chunk(obj, data, self.text_parts, self._seen, self._open)
+
+    def finish(self) -> None:
+        """The body ended: complete after ``[DONE]`` or once every choice has finished."""
+        if self._done:
+            return
+        if self._seen and not self._open:
+            # Every choice has its finish_reason: complete without [DONE] (some compatible
+            # servers never send it).
+            return
+        missing = "no chunk at all" if not self._seen else "choices without finish_reason"
+        raise StreamTruncatedError(f"stream ended before data: [DONE] ({missing})")
