@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import datetime
 import json
+import pickle
 import struct
 import time
 import uuid
@@ -367,6 +368,9 @@ def test_messages_equal_across_twins(both_eventstream: tuple[ModuleType, ModuleT
     frame = encode_event_message(EDGE_HEADERS, b"x")
     assert _decode(py, [frame]) == _decode(c, [frame])
     assert "EventStreamMessage(headers=" in repr(_decode(c, [frame])[0])
+    for module in both_eventstream:
+        message = _decode(module, [frame])[0]
+        assert pickle.loads(pickle.dumps(message)) == message
 
 
 @pytest.mark.slow

@@ -1,11 +1,12 @@
 """Stub for the compiled EventStream twin; mirrors ``_eventstream_py`` exactly."""
 
-from typing import ClassVar
+from typing import Any, ClassVar, final
 
 from ._shared import HeaderValue
 
 __all__ = ["EventStreamDecoder", "EventStreamMessage"]
 
+@final
 class EventStreamMessage:
     """One decoded frame: its headers (in wire order) and its payload."""
 
@@ -13,8 +14,10 @@ class EventStreamMessage:
     payload: bytes
     __hash__: ClassVar[None]  # type: ignore[assignment]
     def __init__(self, headers: dict[str, HeaderValue], payload: bytes) -> None: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __reduce__(self) -> tuple[Any, ...]: ...
 
+@final
 class EventStreamDecoder:
     """Incremental AWS EventStream (``application/vnd.amazon.eventstream``) decoder.
 

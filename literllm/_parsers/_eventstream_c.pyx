@@ -1,4 +1,4 @@
-# cython: language_level=3, embedsignature=True, freethreading_compatible=True
+# cython: language_level=3, embedsignature=True, freethreading_compatible=True, auto_pickle=False
 """Incremental AWS EventStream decoder, compiled twin of ``_eventstream_py`` (the reference).
 
 Same API, same checks in the same order, same errors and messages. CRC32 comes from zlib's C
@@ -87,6 +87,9 @@ cdef class EventStreamMessage:
 
     def __repr__(self):
         return f"EventStreamMessage(headers={self.headers!r}, payload={self.payload!r})"
+
+    def __reduce__(self):
+        return (EventStreamMessage, (self.headers, self.payload))
 
 
 EVENT_STREAM_MESSAGE_CLASSES.append(EventStreamMessage)

@@ -98,6 +98,9 @@ class EventStreamMessage:
     def __repr__(self) -> str:
         return f"EventStreamMessage(headers={self.headers!r}, payload={self.payload!r})"
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (EventStreamMessage, (self.headers, self.payload))
+
 
 EVENT_STREAM_MESSAGE_CLASSES.append(EventStreamMessage)
 

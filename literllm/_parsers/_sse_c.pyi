@@ -1,9 +1,10 @@
 """Stub for the compiled SSE twin; mirrors ``_sse_py`` exactly."""
 
-from typing import Any
+from typing import Any, final
 
 __all__ = ["SSEDecoder", "ServerSentEvent"]
 
+@final
 class ServerSentEvent:
     """One dispatched event. Immutable; equal to the other twin's event with the same fields."""
 
@@ -18,10 +19,11 @@ class ServerSentEvent:
     def __init__(
         self, event: str = "message", data: str = "", id: str = "", retry: int | None = None
     ) -> None: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
     def __reduce__(self) -> tuple[Any, ...]: ...
 
+@final
 class SSEDecoder:
     """Incremental Server-Sent Events decoder.
 

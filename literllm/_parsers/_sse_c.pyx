@@ -1,4 +1,4 @@
-# cython: language_level=3, embedsignature=True, freethreading_compatible=True
+# cython: language_level=3, embedsignature=True, freethreading_compatible=True, auto_pickle=False
 """Incremental ``text/event-stream`` decoder, compiled twin of ``_sse_py`` (the reference).
 
 Same API, same events, same errors and messages. Lines are scanned with memchr over the

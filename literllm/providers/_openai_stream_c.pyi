@@ -1,11 +1,12 @@
 """Stub for the compiled OpenAI stream twin; mirrors ``_openai_stream_py.OpenAIChatStream``."""
 
-from typing import Literal
+from typing import Literal, final
 
 from ..types import ChatCompletionChunk
 
 __all__ = ["OpenAIChatStream"]
 
+@final
 class OpenAIChatStream:
     """Chunks from one chat-completions SSE response (``feed_raw`` pairs in, chunks out)."""
 

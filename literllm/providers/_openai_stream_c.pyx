@@ -1,4 +1,4 @@
-# cython: language_level=3, embedsignature=True, freethreading_compatible=True
+# cython: language_level=3, embedsignature=True, freethreading_compatible=True, auto_pickle=False
 """OpenAI chat-completion chunks from SSE events, compiled twin of ``_openai_stream_py``.
 
 Builds the common chunk shape (one choice whose delta holds only ``content``, no usage) in C:
