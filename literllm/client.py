@@ -589,24 +589,18 @@ class LlmClient:
             self._owns_session = True
         return self._session
 
-    def _prepare(
-        self,
-        model: str,
-        messages: Sequence[Mapping[str, Any]],
-        params: dict[str, Any],
-        *,
-        stream: bool,
-        api_key: str | None,
-        extra_headers: Mapping[str, str] | None,
-        extra_body: Mapping[str, Any] | None,
-        timeout: float | Timeout | None,
-    ) -> _PreparedRequest:
+    def _prepare(self, call: Mapping[str, Any], *, stream: bool) -> _PreparedRequest:
+        """The request for a ``chat``/``chat_stream`` call, from that call's arguments."""
+        model: str = call["model"]
+        params = {name: call[name] for name in _PARAMS if call[name] is not None}
+        extra_body: Mapping[str, Any] | None = call["extra_body"]
+        extra_headers: Mapping[str, str] | None = call["extra_headers"]
         provider, model_name = resolve_model(
             model, provider=self._provider, custom_base_url=self._base_url is not None
         )
         if provider.adapter is None:
             raise LiterLlmError(f"provider {provider.name!r} is not supported yet")
-        key = merge_key(provider, api_key, self._api_key)
+        key = merge_key(provider, call["api_key"], self._api_key)
         if key is None and provider.requires_key:
             raise LiterLlmError(
                 f"no API key for {provider.name}: pass api_key= or set {provider.api_key_env}"
@@ -614,7 +608,7 @@ class LlmClient:
         if extra_body:
             params.update(extra_body)
         request = provider.adapter.chat_request(
-            model_name, messages, params, stream=stream, stream_usage=provider.stream_usage
+            model_name, call["messages"], params, stream=stream, stream_usage=provider.stream_usage
         )
         headers = {
             "Content-Type": "application/json",
@@ -633,7 +627,7 @@ class LlmClient:
             base + request.path,
             headers,
             request.body,
-            _as_timeout(timeout, self._timeout),
+            _as_timeout(call["timeout"], self._timeout),
             stream,
         )
 
@@ -734,18 +728,7 @@ class LlmClient:
         subclass for an error status (after retries), ``APIError`` for a body that is not an
         event stream, ``LiterLlmError`` for an unroutable model or a missing key.
         """
-        values = locals()
-        params = {name: values[name] for name in _PARAMS if values[name] is not None}
-        request = self._prepare(
-            model,
-            messages,
-            params,
-            stream=True,
-            api_key=api_key,
-            extra_headers=extra_headers,
-            extra_body=extra_body,
-            timeout=timeout,
-        )
+        request = self._prepare(locals(), stream=True)
         response = await self._send(request)
         adapter = request.provider.adapter.new_stream()  # type: ignore[union-attr]
         expected = "text/event-stream" if adapter.transport == "sse" else (
@@ -809,18 +792,7 @@ class LlmClient:
         timeout: float | Timeout | None = None,
     ) -> ChatCompletion:
         """Send a chat request and return the whole reply (same errors as ``chat_stream``)."""
-        values = locals()
-        params = {name: values[name] for name in _PARAMS if values[name] is not None}
-        request = self._prepare(
-            model,
-            messages,
-            params,
-            stream=False,
-            api_key=api_key,
-            extra_headers=extra_headers,
-            extra_body=extra_body,
-            timeout=timeout,
-        )
+        request = self._prepare(locals(), stream=False)
         import aiohttp
 
         response = await self._send(request)

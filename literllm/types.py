@@ -30,10 +30,20 @@ __all__ = [
 ]
 
 
-def _extra(raw: Mapping[str, Any] | None, known: frozenset[str]) -> dict[str, Any]:
-    if not raw:
-        return {}
-    return {key: value for key, value in raw.items() if key not in known}
+class _KeepsUnnamedFields:
+    """``extra``: what the provider sent beyond the fields a class names, read from ``raw``."""
+
+    __slots__ = ()
+    raw: Mapping[str, Any] | None
+
+    @property
+    def extra(self) -> dict[str, Any]:
+        """Fields the provider sent that this class does not name."""
+        raw = self.raw
+        if not raw:
+            return {}
+        named = _NAMED_FIELDS[type(self)]
+        return {key: value for key, value in raw.items() if key not in named}
 
 
 @dataclass(slots=True)
@@ -45,7 +55,7 @@ class FunctionDelta:
 
 
 @dataclass(slots=True)
-class ToolCallDelta:
+class ToolCallDelta(_KeepsUnnamedFields):
     """A piece of a streamed tool call; pieces with the same ``index`` belong together."""
 
     index: int
@@ -54,14 +64,10 @@ class ToolCallDelta:
     function: FunctionDelta | None = None
     raw: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
 
-    @property
-    def extra(self) -> dict[str, Any]:
-        """Fields the provider sent that this class does not name."""
-        return _extra(self.raw, _TOOL_CALL_DELTA_FIELDS)
 
 
 @dataclass(slots=True)
-class Delta:
+class Delta(_KeepsUnnamedFields):
     """What one chunk adds to a choice's message."""
 
     role: str | None = None
@@ -71,10 +77,6 @@ class Delta:
     reasoning_content: str | None = None
     raw: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
 
-    @property
-    def extra(self) -> dict[str, Any]:
-        """Fields the provider sent that this class does not name."""
-        return _extra(self.raw, _DELTA_FIELDS)
 
 
 @dataclass(slots=True)
@@ -88,7 +90,7 @@ class StreamChoice:
 
 
 @dataclass(slots=True)
-class Usage:
+class Usage(_KeepsUnnamedFields):
     """Token counts; the ``*_details`` keep the provider's breakdown as sent."""
 
     prompt_tokens: int = 0
@@ -98,14 +100,10 @@ class Usage:
     completion_tokens_details: Mapping[str, Any] | None = None
     raw: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
 
-    @property
-    def extra(self) -> dict[str, Any]:
-        """Fields the provider sent that this class does not name."""
-        return _extra(self.raw, _USAGE_FIELDS)
 
 
 @dataclass(slots=True)
-class ChatCompletionChunk:
+class ChatCompletionChunk(_KeepsUnnamedFields):
     """One streamed chunk (``object == "chat.completion.chunk"``)."""
 
     id: str
@@ -117,10 +115,6 @@ class ChatCompletionChunk:
     system_fingerprint: str | None = None
     raw: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
 
-    @property
-    def extra(self) -> dict[str, Any]:
-        """Fields the provider sent that this class does not name (``service_tier``, ...)."""
-        return _extra(self.raw, _CHUNK_FIELDS)
 
 
 @dataclass(slots=True)
@@ -141,7 +135,7 @@ class ToolCall:
 
 
 @dataclass(slots=True)
-class Message:
+class Message(_KeepsUnnamedFields):
     """The assistant's message of a non-streamed reply."""
 
     role: str
@@ -151,10 +145,6 @@ class Message:
     reasoning_content: str | None = None
     raw: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
 
-    @property
-    def extra(self) -> dict[str, Any]:
-        """Fields the provider sent that this class does not name."""
-        return _extra(self.raw, _MESSAGE_FIELDS)
 
 
 @dataclass(slots=True)
@@ -168,7 +158,7 @@ class Choice:
 
 
 @dataclass(slots=True)
-class ChatCompletion:
+class ChatCompletion(_KeepsUnnamedFields):
     """A non-streamed reply (``object == "chat.completion"``)."""
 
     id: str
@@ -180,24 +170,9 @@ class ChatCompletion:
     system_fingerprint: str | None = None
     raw: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
 
-    @property
-    def extra(self) -> dict[str, Any]:
-        """Fields the provider sent that this class does not name."""
-        return _extra(self.raw, _CHUNK_FIELDS)
 
 
-_TOOL_CALL_DELTA_FIELDS = frozenset({"index", "id", "type", "function"})
-_DELTA_FIELDS = frozenset({"role", "content", "tool_calls", "refusal", "reasoning_content"})
-_USAGE_FIELDS = frozenset(
-    {
-        "prompt_tokens",
-        "completion_tokens",
-        "total_tokens",
-        "prompt_tokens_details",
-        "completion_tokens_details",
-    }
-)
-_CHUNK_FIELDS = frozenset(
-    {"id", "object", "created", "model", "choices", "usage", "system_fingerprint"}
-)
-_MESSAGE_FIELDS = frozenset({"role", "content", "tool_calls", "refusal", "reasoning_content"})
+_NAMED_FIELDS: dict[type, frozenset[str]] = {
+    cls: frozenset(name for name in cls.__dataclass_fields__ if name != "raw")
+    for cls in (ToolCallDelta, Delta, Usage, ChatCompletionChunk, Message, ChatCompletion)
+}
