@@ -8,6 +8,7 @@ cheap.
 
 from __future__ import annotations
 
+import contextlib
 import time
 import weakref
 from collections.abc import Callable, Mapping, Sequence
@@ -334,7 +335,9 @@ class ChatStream:
         # `break` out of `async for` drops the last reference: close the socket right here
         # rather than when a finalizer task gets around to it.
         if not getattr(self, "_closed", True):
-            self._close()
+            # An interpreter or event loop shutting down may refuse; nothing is left to close.
+            with contextlib.suppress(Exception):
+                self._close()
 
     def _close(self) -> None:
         if not self._closed:
