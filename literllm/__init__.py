@@ -2,7 +2,13 @@
 
 Compiled SSE and AWS EventStream parsers (with pure-Python twins) under an aiohttp client that
 turns every provider's stream into OpenAI-shaped chunks.
+
+``import literllm`` loads the parsers and the error tree only; the client, the providers and
+the chunk types load on first use of one of their names (PEP 562), so tools that only parse
+do not pay for them, and nothing imports aiohttp before the first request.
 """
+
+import typing as _typing
 
 from ._parsers import (
     IMPLEMENTATION,
@@ -14,7 +20,6 @@ from ._parsers import (
 from ._parsers._eventstream_encoder import encode_event_message
 from ._parsers._shared import HeaderValue, Int8Header, Int16Header, Int32Header, Int64Header
 from ._version import __version__
-from .client import ChatStream, LlmClient, Timeout
 from .errors import (
     APIConnectionError,
     APIError,
@@ -40,20 +45,6 @@ from .errors import (
     StreamServiceUnavailableError,
     StreamTimeoutError,
     StreamTruncatedError,
-)
-from .providers import Provider, register_provider
-from .types import (
-    ChatCompletion,
-    ChatCompletionChunk,
-    Choice,
-    Delta,
-    FunctionCall,
-    FunctionDelta,
-    Message,
-    StreamChoice,
-    ToolCall,
-    ToolCallDelta,
-    Usage,
 )
 
 __all__ = [
@@ -110,3 +101,60 @@ __all__ = [
     "encode_event_message",
     "register_provider",
 ]
+
+# name -> the module that defines it, imported on first access
+_LAZY = {
+    "ChatStream": ".client",
+    "LlmClient": ".client",
+    "Timeout": ".client",
+    "Provider": ".providers",
+    "register_provider": ".providers",
+    **dict.fromkeys(
+        (
+            "ChatCompletion",
+            "ChatCompletionChunk",
+            "Choice",
+            "Delta",
+            "FunctionCall",
+            "FunctionDelta",
+            "Message",
+            "StreamChoice",
+            "ToolCall",
+            "ToolCallDelta",
+            "Usage",
+        ),
+        ".types",
+    ),
+}
+
+if _typing.TYPE_CHECKING:
+    from .client import ChatStream, LlmClient, Timeout
+    from .providers import Provider, register_provider
+    from .types import (
+        ChatCompletion,
+        ChatCompletionChunk,
+        Choice,
+        Delta,
+        FunctionCall,
+        FunctionDelta,
+        Message,
+        StreamChoice,
+        ToolCall,
+        ToolCallDelta,
+        Usage,
+    )
+
+
+def __getattr__(name: str) -> _typing.Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'literllm' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})

@@ -8,13 +8,11 @@ cheap.
 
 from __future__ import annotations
 
-import contextlib
 import time
 import weakref
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ._parsers import EventStreamDecoder, SSEDecoder
 from ._version import __version__
@@ -67,8 +65,7 @@ def _log() -> logging.Logger:
     return _logger
 
 
-@dataclass(frozen=True, slots=True)
-class Timeout:
+class Timeout(NamedTuple):
     """Timeouts in seconds; ``None`` means no limit.
 
     ``connect``: establishing a connection. ``idle``: the longest silence allowed between two
@@ -187,8 +184,7 @@ def _quote(body: bytes) -> str:
     return text + ("..." if len(body) > ERROR_QUOTE else "")
 
 
-@dataclass(frozen=True, slots=True)
-class _PreparedRequest:
+class _PreparedRequest(NamedTuple):
     provider: Provider
     model: str
     url: str
@@ -227,6 +223,7 @@ class ChatStream:
         "_received",
         "_response",
         "_timer",
+        "_total",
         "_waiting",
         "model",
         "provider",
@@ -241,8 +238,10 @@ class ChatStream:
         provider: str,
         model: str,
         idle: float | None,
+        total: float | None = None,
     ) -> None:
         self._response = response
+        self._total = total
         self._content = response.content
         self._adapter = adapter
         self._feed: Callable[[bytes], Sequence[Any]]
@@ -335,9 +334,11 @@ class ChatStream:
         # `break` out of `async for` drops the last reference: close the socket right here
         # rather than when a finalizer task gets around to it.
         if not getattr(self, "_closed", True):
-            # An interpreter or event loop shutting down may refuse; nothing is left to close.
-            with contextlib.suppress(Exception):
+            try:
                 self._close()
+            except Exception:
+                # An interpreter or event loop shutting down; nothing is left to close.
+                _log().debug("closing a dropped stream failed", exc_info=True)
 
     def _close(self) -> None:
         if not self._closed:
@@ -388,7 +389,7 @@ class ChatStream:
             self._waiting = True
             try:
                 data = await self._content.readany()
-            except TimeoutError as exc:
+            except _IdleTimeout as exc:
                 self._fail(
                     StreamTimeoutError(
                         f"no content for {self._idle} s (idle timeout)", timeout_kind="idle"
@@ -429,7 +430,9 @@ class ChatStream:
 
     def _transport_failed(self, exc: BaseException) -> None:
         if isinstance(exc, TimeoutError):
-            self._fail(StreamTimeoutError(f"read timed out: {exc}", timeout_kind="idle"), exc)
+            # Not ours (that is _IdleTimeout): aiohttp's, i.e. the request's total timeout.
+            kind = "total" if self._total is not None else "read"
+            self._fail(StreamTimeoutError(f"{kind} timeout expired", timeout_kind=kind), exc)
         else:
             self._end_of_body(exc)
 
@@ -656,10 +659,14 @@ class LlmClient:
                     request.timeout.idle if request.stream else None,
                 )
             except TimeoutError as exc:
+                if isinstance(exc, aiohttp.ServerTimeoutError) and "connect" in str(exc).lower():
+                    kind = "connect"
+                elif request.timeout.total is not None and not request.stream:
+                    kind = "total"
+                else:
+                    kind = "idle"
                 error = APITimeoutError(
-                    f"{name}: request timed out ({exc.__class__.__name__})",
-                    provider=name,
-                    timeout_kind="connect",
+                    f"{name}: request timed out ({kind})", provider=name, timeout_kind=kind
                 )
                 error.__cause__ = exc
             except aiohttp.ClientError as exc:
@@ -761,6 +768,7 @@ class LlmClient:
             provider=request.provider.name,
             model=request.model,
             idle=request.timeout.idle,
+            total=request.timeout.total,
         )
 
     async def chat(

@@ -412,7 +412,21 @@ async def test_idle_timeout_mid_stream(server: LocalProvider) -> None:
     assert len(received) == 3
     assert isinstance(info.value, StreamError)
     assert info.value.chunks_received == 3
+    assert info.value.timeout_kind == "idle"
     await asyncio.wait_for(server.disconnected.wait(), 2)
+
+
+async def test_total_timeout_mid_stream(server: LocalProvider) -> None:
+    server.fault = Fault(stall_after_events=3, ping_while_stalled=0.05)
+    async with LlmClient(api_key=KEY, base_url=server.base_url,
+                         timeout=Timeout(connect=5, idle=30, total=0.5)) as client:
+        received = []
+        with pytest.raises(APITimeoutError) as info:
+            async for chunk in await client.chat_stream("openai/gpt-4o", MESSAGES):
+                received.append(chunk)
+    assert len(received) == 3
+    assert isinstance(info.value, StreamError)
+    assert info.value.timeout_kind == "total"
 
 
 async def test_pings_do_not_reset_idle_timeout(server: LocalProvider) -> None:
@@ -616,10 +630,16 @@ def test_client_built_outside_a_loop() -> None:
         LlmClient(max_retries=-1)
 
 
-def test_import_does_not_load_aiohttp() -> None:
-    code = "import sys, literllm; literllm.LlmClient(api_key='k'); print('aiohttp' in sys.modules)"
+def test_import_loads_parsers_only_and_no_aiohttp() -> None:
+    code = (
+        "import sys, literllm\n"
+        "print(sorted(m for m in ('literllm.client', 'literllm.types', 'literllm.providers',"
+        " 'aiohttp', 'asyncio') if m in sys.modules))\n"
+        "literllm.LlmClient(api_key='k')\n"
+        "print('literllm.client' in sys.modules, 'aiohttp' in sys.modules)\n"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
+    assert out.stdout.split("\n")[:2] == ["[]", "True False"]
 
 
 async def test_stream_is_garbage_free_after_break(server: LocalProvider, client: LlmClient) -> None:

@@ -9,7 +9,7 @@ from here, never from a twin.
 from __future__ import annotations
 
 import os
-import platform
+import sys
 from typing import TYPE_CHECKING, Literal
 
 from ._shared import (
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     IMPLEMENTATION = "py"
 else:
     _want_c = not os.environ.get("LITERLLM_NO_EXTENSIONS") and (
-        platform.python_implementation() == "CPython"
+        sys.implementation.name == "cpython"
     )
     try:
         if not _want_c:

@@ -23,7 +23,6 @@ from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, u
 from libc.string cimport memcmp, memcpy, memmove
 
 import datetime
-import uuid
 
 from ..errors import ChecksumError, EventStreamError, EventStreamTruncatedError
 from ._shared import (
@@ -63,7 +62,6 @@ DEF STRING_CACHE_KEY = 64
 
 cdef object _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 cdef object _timedelta = datetime.timedelta
-cdef object _UUID = uuid.UUID
 
 
 @cython.freelist(64)
@@ -401,7 +399,9 @@ cdef class EventStreamDecoder:
             elif kind == 9:
                 if pos + 16 > end:
                     raise EventStreamError(ES_HEADER_OVERRUN.format(offset=start))
-                value = _UUID(bytes=PyBytes_FromStringAndSize(<const char*>raw + pos, 16))
+                import uuid  # here: importing uuid costs more than all of literllm's parsers
+
+                value = uuid.UUID(bytes=PyBytes_FromStringAndSize(<const char*>raw + pos, 16))
                 pos += 16
             else:
                 raise EventStreamError(ES_UNKNOWN_HEADER_TYPE.format(type=kind, offset=start))

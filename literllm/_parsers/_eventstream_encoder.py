@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import struct
-import uuid
 import zlib
 from collections.abc import Mapping
 
@@ -51,6 +50,8 @@ def _encode_header(name: str, value: HeaderValue) -> bytes:
             raise ValueError(f"header {name!r}: timestamps must be timezone-aware")
         millis = (value - _EPOCH) // _MILLISECOND
         return head + bytes([HEADER_TIMESTAMP]) + struct.pack(">q", millis)
+    import uuid
+
     if isinstance(value, uuid.UUID):
         return head + bytes([HEADER_UUID]) + value.bytes
     raise TypeError(f"header {name!r}: cannot encode a {type(value).__name__}")

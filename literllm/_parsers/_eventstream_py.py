@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime
 import struct
-import uuid
 import zlib
 from typing import Any, Final
 
@@ -170,6 +169,8 @@ def _parse_headers(raw: bytes) -> dict[str, HeaderValue]:
         elif kind == HEADER_UUID:
             if pos + 16 > end:
                 raise EventStreamError(ES_HEADER_OVERRUN.format(offset=start))
+            import uuid  # here: importing uuid costs more than all of literllm's parsers
+
             value = uuid.UUID(bytes=raw[pos : pos + 16])
             pos += 16
         else:

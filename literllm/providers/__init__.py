@@ -7,7 +7,6 @@ and the adapter for its wire format. Nothing here does I/O or imports aiohttp.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -128,14 +127,17 @@ _BUILTIN = [
 _REGISTRY: dict[str, Provider] = {p.name: p for p in _BUILTIN}
 
 # Well-known model names, for models given without a provider prefix.
-_INFERRED = [
-    (re.compile(r"^(gpt-|chatgpt-|o1|o3|o4|text-embedding-|davinci|babbage)"), "openai"),
-    (re.compile(r"^claude-"), "anthropic"),
-    (re.compile(r"^gemini-"), "gemini"),
-    (re.compile(r"^command-"), "cohere"),
-    (re.compile(r"^(mistral-|magistral-|codestral-|ministral-|open-mistral-|pixtral-)"), "mistral"),
-]
-_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+_INFERRED = (
+    (("gpt-", "chatgpt-", "o1", "o3", "o4", "text-embedding-", "davinci", "babbage"), "openai"),
+    (("claude-",), "anthropic"),
+    (("gemini-",), "gemini"),
+    (("command-",), "cohere"),
+    (
+        ("mistral-", "magistral-", "codestral-", "ministral-", "open-mistral-", "pixtral-"),
+        "mistral",
+    ),
+)
+_NAME_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_.-")
 
 
 def register_provider(
@@ -154,7 +156,7 @@ def register_provider(
     ``auth_header``/``auth_prefix`` set how the key travels (``api-key`` with an empty prefix
     for Azure-style servers). ``requires_key`` defaults to whether ``api_key_env`` is given.
     """
-    if not _NAME.match(name):
+    if not name or not name[0].isalnum() or not set(name) <= _NAME_CHARACTERS:
         raise ValueError(f"provider name {name!r}: use lowercase letters, digits, _ . -")
     if name in _REGISTRY and not replace:
         raise ValueError(f"provider {name!r} exists; pass replace=True to redefine it")
@@ -203,8 +205,8 @@ def resolve_model(
         return get_provider(provider), model
     if custom_base_url:
         return _REGISTRY["openai"], model
-    for pattern, name in _INFERRED:
-        if pattern.match(model):
+    for prefixes, name in _INFERRED:
+        if model.startswith(prefixes):
             return _REGISTRY[name], model
     raise LiterLlmError(
         f"cannot tell which provider serves model {model!r}: write it as 'provider/model' "

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 
 import orjson
 
@@ -22,13 +21,12 @@ __all__ = [
 ERROR_BODY_QUOTE = 512
 
 
-@dataclass(frozen=True, slots=True)
-class HttpRequest:
+class HttpRequest(NamedTuple):
     """A request an adapter wants sent: the client adds the base URL, auth and transport."""
 
     path: str
     body: bytes
-    headers: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = {}
 
 
 class StreamAdapter(Protocol):
@@ -71,8 +69,7 @@ class ProviderAdapter(Protocol):
     def parse_completion(self, body: bytes) -> ChatCompletion: ...
 
 
-@dataclass(frozen=True, slots=True)
-class ErrorDetails:
+class ErrorDetails(NamedTuple):
     """What an error response said, reduced to what an ``APIError`` carries."""
 
     cls: type[APIError]
