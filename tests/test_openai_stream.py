@@ -197,3 +197,22 @@ def test_twins_agree_on_random_chunks(
             outcome = (*outcome, str(exc))
         outcomes.append(outcome)
     assert outcomes[0] == outcomes[1]
+
+
+def test_chunks_built_without_init_are_ordinary_dataclasses(openai_stream: ModuleType) -> None:
+    import dataclasses
+    import gc
+    import pickle
+
+    adapter = openai_stream.OpenAIChatStream()
+    raw = b'{"id": "a", "object": "chat.completion.chunk", "created": 3, "model": "m", "choices": [{"index": 0, "delta": {"content": "hi"}}]}'
+    chunk = adapter.on_event((b"message", raw))
+    assert gc.is_tracked(chunk) and gc.is_tracked(chunk.choices[0])
+    assert chunk.raw in gc.get_referents(chunk)  # the GC sees every slot
+    assert dataclasses.asdict(chunk)["choices"][0]["delta"]["content"] == "hi"
+    again = dataclasses.replace(chunk, id="b")
+    assert again.id == "b" and again.choices == chunk.choices
+    assert pickle.loads(pickle.dumps(chunk)) == chunk
+    chunk.model = "changed"  # mutable like every other instance
+    assert chunk.model == "changed"
+    assert repr(chunk).startswith("ChatCompletionChunk(id='a'")
