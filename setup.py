@@ -54,7 +54,6 @@ def _extensions() -> list[Extension]:
             libraries=["z"],
             define_macros=macros,
             extra_compile_args=["-O3"],
-            optional=not REQUIRE_EXTENSIONS,
         )
         for name in EXTENSION_MODULES
     ]
@@ -65,12 +64,17 @@ def _extensions() -> list[Extension]:
         "linetrace": CYTHON_TRACE,
     }
     try:
-        return list(cythonize(extensions, compiler_directives=directives, quiet=True))
+        translated = list(cythonize(extensions, compiler_directives=directives, quiet=True))
     except Exception:
         if REQUIRE_EXTENSIONS:
             raise
         print("literllm: Cython could not translate the parsers", file=sys.stderr)
         return []
+    # NOTE: cythonize() returns new Extension objects and drops `optional`; without it a
+    # compiler failure would fail the install instead of falling back to pure Python.
+    for extension in translated:
+        extension.optional = not REQUIRE_EXTENSIONS
+    return translated
 
 
 class BuildExtReport(build_ext):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -131,3 +132,39 @@ def test_sdist_carries_sources_and_installs(tmp_path: Path) -> None:
         capture_output=True, text=True, check=True,
     ).stdout.strip()
     assert out == "c [(b'message', b'1')]"
+
+
+@pytest.mark.slow
+def test_compiler_failure_installs_pure_python_and_says_so(tmp_path: Path) -> None:
+    """No working C compiler: the install still succeeds, as pure Python, and says so."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LITERLLM_")}
+    env["CC"] = "false"  # a "compiler" that always fails
+    # A clean copy: no build/ directory whose earlier objects could be reused.
+    source = tmp_path / "src"
+    shutil.copytree(
+        ROOT, source,
+        ignore=shutil.ignore_patterns(".*", "build", "dist", "*.so", "*.c", "__pycache__"),
+    )
+    build = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-v", "--no-deps", "--no-build-isolation",
+         "--target", str(tmp_path / "site"), str(source)],
+        capture_output=True, text=True, env=env, cwd=tmp_path, check=False,
+    )
+    assert build.returncode == 0, build.stdout[-2000:] + build.stderr[-2000:]
+    assert "literllm: compiled parsers unavailable; installing pure Python" in (
+        build.stdout + build.stderr
+    )
+    assert not list((tmp_path / "site" / "literllm").rglob("*.so"))
+    out = subprocess.run(
+        [sys.executable, "-c", "import literllm; print(literllm.IMPLEMENTATION)"],
+        env={**env, "PYTHONPATH": str(tmp_path / "site")}, cwd=tmp_path,
+        capture_output=True, text=True, check=True,
+    )
+    assert out.stdout.strip() == "py"
+    required = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "--no-build-isolation",
+         "--target", str(tmp_path / "site2"), str(source)],
+        capture_output=True, text=True, env={**env, "LITERLLM_REQUIRE_EXTENSIONS": "1"},
+        cwd=tmp_path, check=False,
+    )
+    assert required.returncode != 0
