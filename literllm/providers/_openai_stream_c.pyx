@@ -16,9 +16,8 @@ from cpython.set cimport PySet_Add, PySet_Contains, PySet_Discard
 
 import orjson
 
-from ..errors import StreamTruncatedError
 from ..types import ChatCompletionChunk, Delta, StreamChoice
-from ._openai_stream_py import DONE, build_chunk, decode_event
+from ._openai_stream_py import DONE, build_chunk, check_complete, decode_event
 
 cdef extern from "Python.h":
     ctypedef struct _AllocatingType "PyTypeObject":
@@ -220,9 +219,4 @@ cdef class OpenAIChatStream:
 
     def finish(self):
         """The body ended: complete after ``[DONE]`` or once every choice has finished."""
-        if self._done:
-            return
-        if self._seen and not self._open:
-            return
-        missing = "no chunk at all" if not self._seen else "choices without finish_reason"
-        raise StreamTruncatedError(f"stream ended before data: [DONE] ({missing})")
+        check_complete(self._done, self._seen, self._open)

@@ -22,6 +22,7 @@ from ..types import ChatCompletionChunk, Delta, FunctionDelta, StreamChoice, Too
 __all__ = [
     "OpenAIChatStream",
     "build_chunk",
+    "check_complete",
     "decode_event",
     "mistral_parts",
     "provider_error_event",
@@ -193,6 +194,18 @@ def build_chunk(
         ) from exc
 
 
+def check_complete(done: bool, seen: set[int], open_: set[int]) -> None:
+    """Raise ``StreamTruncatedError`` unless a stream that ended here was complete."""
+    if done:
+        return
+    if seen and not open_:
+        # Every choice has its finish_reason: complete without [DONE] (some compatible
+        # servers never send it).
+        return
+    missing = "no chunk at all" if not seen else "choices without finish_reason"
+    raise StreamTruncatedError(f"stream ended before data: [DONE] ({missing})")
+
+
 class OpenAIChatStream:
     """Chunks from one chat-completions SSE response (``feed_raw`` pairs in, chunks out)."""
 
@@ -222,11 +235,4 @@ class OpenAIChatStream:
 
     def finish(self) -> None:
         """The body ended: complete after ``[DONE]`` or once every choice has finished."""
-        if self._done:
-            return
-        if self._seen and not self._open:
-            # Every choice has its finish_reason: complete without [DONE] (some compatible
-            # servers never send it).
-            return
-        missing = "no chunk at all" if not self._seen else "choices without finish_reason"
-        raise StreamTruncatedError(f"stream ended before data: [DONE] ({missing})")
+        check_complete(self._done, self._seen, self._open)
