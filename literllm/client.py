@@ -30,7 +30,7 @@ from .errors import (
     StreamTruncatedError,
 )
 from .providers import Provider, merge_key, resolve_model
-from .providers._base import StreamAdapter, error_details
+from .providers._base import ERROR_BODY_QUOTE, StreamAdapter, error_details, quote_body
 from .types import ChatCompletion, ChatCompletionChunk
 
 if TYPE_CHECKING:
@@ -43,7 +43,6 @@ __all__ = ["ChatStream", "LlmClient", "Timeout"]
 
 DEFAULT_MAX_CONNECTIONS = 1000
 ERROR_BODY_LIMIT = 64 * 1024
-ERROR_QUOTE = 512
 RETRY_AFTER_CAP = 60.0
 INITIAL_BACKOFF = 0.5
 MAX_BACKOFF = 8.0
@@ -177,11 +176,6 @@ async def _read_limited(response: aiohttp.ClientResponse, limit: int) -> bytes:
         parts.append(piece)
         size += len(piece)
     return b"".join(parts)
-
-
-def _quote(body: bytes) -> str:
-    text = body[:ERROR_QUOTE].decode("utf-8", "replace")
-    return text + ("..." if len(body) > ERROR_QUOTE else "")
 
 
 class _PreparedRequest(NamedTuple):
@@ -748,7 +742,7 @@ class LlmClient:
             import aiohttp
 
             try:
-                body = await _read_limited(response, ERROR_QUOTE + 1)
+                body = await _read_limited(response, ERROR_BODY_QUOTE + 1)
             except (aiohttp.ClientError, TimeoutError):
                 body = b""
             finally:
@@ -756,11 +750,11 @@ class LlmClient:
             raise APIError(
                 f"{request.provider.name}: expected {expected}, got "
                 f"{response.content_type or 'no content type'} (HTTP {response.status}): "
-                f"{_quote(body)}",
+                f"{quote_body(body)}",
                 status_code=response.status,
                 provider=request.provider.name,
                 request_id=_request_id(response.headers),
-                body=_quote(body),
+                body=quote_body(body),
             )
         return ChatStream(
             response,
@@ -828,5 +822,5 @@ class LlmClient:
                 status_code=response.status,
                 provider=name,
                 request_id=_request_id(response.headers),
-                body=_quote(body),
+                body=quote_body(body),
             ) from exc

@@ -16,6 +16,7 @@ __all__ = [
     "ProviderAdapter",
     "StreamAdapter",
     "error_details",
+    "quote_body",
 ]
 
 ERROR_BODY_QUOTE = 512
@@ -77,7 +78,8 @@ class ErrorDetails(NamedTuple):
     body: Any
 
 
-def _quote(body: bytes) -> str:
+def quote_body(body: bytes) -> str:
+    """The start of a response body (at most 512 bytes), for error messages."""
     text = body[:ERROR_BODY_QUOTE].decode("utf-8", "replace")
     return text + ("..." if len(body) > ERROR_BODY_QUOTE else "")
 
@@ -88,7 +90,7 @@ def error_details(status: int, body: bytes) -> ErrorDetails:
     try:
         parsed = orjson.loads(body) if body else None
     except orjson.JSONDecodeError:
-        parsed = _quote(body)
+        parsed = quote_body(body)
     message = None
     if isinstance(parsed, dict):
         error = parsed.get("error", parsed)
@@ -98,5 +100,5 @@ def error_details(status: int, body: bytes) -> ErrorDetails:
             message = error
         message = message or parsed.get("message") or parsed.get("detail")
     if not isinstance(message, str) or not message:
-        message = _quote(body) if body else "(empty body)"
+        message = quote_body(body) if body else "(empty body)"
     return ErrorDetails(api_error_class_for_status(status), message, parsed)
