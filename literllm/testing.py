@@ -266,6 +266,8 @@ class LocalProvider:
     async def _stream(
         self, request: web.Request, body: bytes, fault: Fault | None, request_id: str
     ) -> web.StreamResponse:
+        # Without a fault the cached pieces are written as they are; with one, the body is
+        # re-cut into its events and changed as the fault says.
         response = web.StreamResponse(
             status=200,
             headers={
@@ -278,10 +280,7 @@ class LocalProvider:
             # The common case (and the benchmark's): the same pieces every time.
             await response.prepare(request)
             try:
-                for piece in self._pieces(body):
-                    await response.write(piece)
-                    if self.delay:
-                        await asyncio.sleep(self.delay)
+                await self._write(response, self._pieces(body))
                 await response.write_eof()
             except (asyncio.CancelledError, ConnectionError):
                 self._client_left()
@@ -290,32 +289,30 @@ class LocalProvider:
             return response
         events = _events(body)
         cut = False
-        stall = None
-        if fault is not None:
-            if fault.no_done:
-                events = [e for e in events if not e.startswith(b"data: [DONE]")]
-            if fault.malformed_at is not None and fault.malformed_at < len(events):
-                events[fault.malformed_at] = b'data: {"id": "broken", "choices": [\n\n'
-            if fault.error_at is not None and fault.error_at < len(events):
-                error = json.dumps({"error": fault.error_object}).encode()
-                events[fault.error_at] = b"data: " + error + b"\n\n"
-            if fault.cut_after_events is not None:
-                events = events[: fault.cut_after_events]
-                cut = True
-            if fault.cut_mid_event is not None:
-                half = events[fault.cut_mid_event]
-                events = [*events[: fault.cut_mid_event], half[: len(half) // 2]]
-                cut = True
-            if fault.stall_after_events is not None:
-                stall = fault.stall_after_events
+        stall: int | None = None
+        if fault.no_done:
+            events = [e for e in events if not e.startswith(b"data: [DONE]")]
+        if fault.malformed_at is not None and fault.malformed_at < len(events):
+            events[fault.malformed_at] = b'data: {"id": "broken", "choices": [\n\n'
+        if fault.error_at is not None and fault.error_at < len(events):
+            error = json.dumps({"error": fault.error_object}).encode()
+            events[fault.error_at] = b"data: " + error + b"\n\n"
+        if fault.cut_after_events is not None:
+            events = events[: fault.cut_after_events]
+            cut = True
+        if fault.cut_mid_event is not None:
+            half = events[fault.cut_mid_event]
+            events = [*events[: fault.cut_mid_event], half[: len(half) // 2]]
+            cut = True
+        if fault.stall_after_events is not None:
+            stall = fault.stall_after_events
         await response.prepare(request)
         try:
             head = events if stall is None else events[:stall]
-            await self._write(response, b"".join(head))
+            await self._write(response, self._split(b"".join(head)))
             if stall is not None:
-                assert fault is not None
                 await self._stall(response, fault)
-                await self._write(response, b"".join(events[stall:]))
+                await self._write(response, self._split(b"".join(events[stall:])))
             if cut:
                 assert request.transport is not None
                 request.transport.close()
@@ -335,13 +332,15 @@ class LocalProvider:
         key = id(body)
         cached = self._split_cache.get(key)
         if cached is None or cached[0] is not body:
-            cached = (body, split_random(body, *self.pieces, seed=self.seed))
+            cached = (body, self._split(body))
             self._split_cache[key] = cached
         return cached[1]
 
-    async def _write(self, response: web.StreamResponse, data: bytes) -> None:
-        low, high = self.pieces
-        for piece in split_random(data, low, high, seed=self.seed):
+    def _split(self, data: bytes) -> list[bytes]:
+        return split_random(data, *self.pieces, seed=self.seed)
+
+    async def _write(self, response: web.StreamResponse, pieces: list[bytes]) -> None:
+        for piece in pieces:
             await response.write(piece)
             if self.delay:
                 await asyncio.sleep(self.delay)
