@@ -653,7 +653,7 @@ class LlmClient:
                     request.timeout.idle if request.stream else None,
                 )
             except TimeoutError as exc:
-                if isinstance(exc, aiohttp.ServerTimeoutError) and "connect" in str(exc).lower():
+                if isinstance(exc, aiohttp.ConnectionTimeoutError):
                     kind = "connect"
                 elif request.timeout.total is not None and not request.stream:
                     kind = "total"
