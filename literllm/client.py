@@ -207,6 +207,7 @@ class ChatStream:
         "_deadline",
         "_decoder",
         "_error",
+        "_error_told",
         "_events",
         "_feed",
         "_finished",
@@ -252,6 +253,7 @@ class ChatStream:
         self._on_event = adapter.on_event
         self._received = 0
         self._error: StreamError | None = None
+        self._error_told = False
         self._finished = False
         self._closed = False
         self._idle = idle
@@ -465,7 +467,8 @@ class ChatStream:
         """The recorded error, told what was received before it (once)."""
         error = self._error
         assert error is not None
-        if not error.provider:
+        if not self._error_told:
+            self._error_told = True
             text = "".join(self._adapter.text_parts)
             error.chunks_received = self._received
             error.text = text
