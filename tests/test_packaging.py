@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import os
 import shutil
 import subprocess
@@ -168,3 +169,43 @@ def test_compiler_failure_installs_pure_python_and_says_so(tmp_path: Path) -> No
         cwd=tmp_path, check=False,
     )
     assert required.returncode != 0
+
+
+def _tracked_files() -> list[str]:
+    if not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    return subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+
+
+# Where `python3 -m venv .venv`, pip, tox and the build write their own files; a tracked file
+# there (a `.venv` file once was) breaks the README's commands on a fresh clone.
+_TOOL_OUTPUT = re.compile(
+    r"^(\.venv[^/]*|venv|\.tox|build|dist|\.eggs)(/|$)|\.egg-info(/|$)|(^|/)__pycache__/"
+    r"|(^|/)\.(pytest_cache|mypy_cache|ruff_cache|hypothesis)(/|$)"
+)
+
+
+def test_nothing_tracked_where_tools_write() -> None:
+    assert [f for f in _tracked_files() if _TOOL_OUTPUT.search(f)] == []
+
+
+def _readme_command(comment: str) -> str:
+    lines = (ROOT / "README.md").read_text().splitlines()
+    return lines[lines.index(comment) + 1]
+
+
+def test_readme_commands_and_ci_agree() -> None:
+    """CI runs the README's test command as written, on a checkout it does not clean up."""
+    test_command = _readme_command("# install, then run the whole test suite")
+    bench_command = _readme_command(
+        "# install, then run the benchmark (embedded local provider, no API key needed)"
+    )
+    for command in (test_command, bench_command):
+        assert command.startswith("python3 -m venv .venv && . .venv/bin/activate && pip install")
+    assert test_command.endswith("'.[test]' && pytest")
+    assert bench_command.endswith("'.[bench]' && python -m literllm.bench")
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "# install, then run the whole test suite" in ci  # read from the README
+    assert "rm " not in ci and "git clean" not in ci
