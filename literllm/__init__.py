@@ -27,13 +27,16 @@ from .errors import (
     AuthenticationError,
     BadRequestError,
     ChecksumError,
+    ConfigurationError,
     ConflictError,
     EventStreamError,
     EventStreamTruncatedError,
     LiterLlmError,
     MalformedChunkError,
+    MissingApiKeyError,
     NotFoundError,
     PermissionDeniedError,
+    ProviderNotSupportedError,
     ProviderStreamError,
     RateLimitError,
     ServerError,
@@ -45,6 +48,8 @@ from .errors import (
     StreamServiceUnavailableError,
     StreamTimeoutError,
     StreamTruncatedError,
+    UnknownProviderError,
+    UnroutableModelError,
 )
 
 __all__ = [
@@ -59,6 +64,7 @@ __all__ = [
     "ChatStream",
     "ChecksumError",
     "Choice",
+    "ConfigurationError",
     "ConflictError",
     "Delta",
     "EventStreamDecoder",
@@ -76,9 +82,11 @@ __all__ = [
     "LlmClient",
     "MalformedChunkError",
     "Message",
+    "MissingApiKeyError",
     "NotFoundError",
     "PermissionDeniedError",
     "Provider",
+    "ProviderNotSupportedError",
     "ProviderStreamError",
     "RateLimitError",
     "SSEDecoder",
@@ -96,6 +104,8 @@ __all__ = [
     "Timeout",
     "ToolCall",
     "ToolCallDelta",
+    "UnknownProviderError",
+    "UnroutableModelError",
     "Usage",
     "__version__",
     "encode_event_message",
@@ -106,7 +116,7 @@ __all__ = [
 _LAZY = {
     "ChatStream": ".client",
     "LlmClient": ".client",
-    "Timeout": ".client",
+    "Timeout": "._config",
     "Provider": ".providers",
     "register_provider": ".providers",
     **dict.fromkeys(
@@ -128,7 +138,8 @@ _LAZY = {
 }
 
 if _typing.TYPE_CHECKING:
-    from .client import ChatStream, LlmClient, Timeout
+    from ._config import Timeout
+    from .client import ChatStream, LlmClient
     from .providers import Provider, register_provider
     from .types import (
         ChatCompletion,

@@ -12,17 +12,21 @@ import time
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, Unpack
 
+from ._config import Timeout, as_timeout
 from ._parsers import EventStreamDecoder, SSEDecoder
 from ._version import __version__
 from .errors import (
     APIConnectionError,
     APIError,
     APITimeoutError,
+    ConfigurationError,
     EventStreamError,
     LiterLlmError,
     MalformedChunkError,
+    MissingApiKeyError,
+    ProviderNotSupportedError,
     RateLimitError,
     SSEError,
     StreamError,
@@ -31,7 +35,14 @@ from .errors import (
 )
 from .providers import Provider, merge_key, resolve_model
 from .providers._base import ERROR_BODY_QUOTE, StreamAdapter, error_details, quote_body
-from .types import ChatCompletion, ChatCompletionChunk
+from .types import (
+    CLIENT_OPTIONS,
+    ChatCompletion,
+    ChatCompletionChunk,
+    ChatParams,
+    Message,
+    MessageParam,
+)
 
 if TYPE_CHECKING:
     import asyncio
@@ -64,28 +75,6 @@ def _log() -> logging.Logger:
     return _logger
 
 
-class Timeout(NamedTuple):
-    """Timeouts in seconds; ``None`` means no limit.
-
-    ``connect``: establishing a connection. ``idle``: the longest silence allowed between two
-    pieces of content (and before the response starts); keep-alive comments and pings do not
-    count as content. ``total``: the whole request including the streamed body (none by
-    default: a stream may run as long as it keeps producing).
-    """
-
-    connect: float | None = 10.0
-    idle: float | None = 600.0
-    total: float | None = None
-
-
-def _as_timeout(value: float | Timeout | None, default: Timeout) -> Timeout:
-    if value is None:
-        return default
-    if isinstance(value, Timeout):
-        return value
-    return Timeout(connect=float(value), idle=float(value), total=None)
-
-
 def _client_timeout(timeout: Timeout, *, stream: bool) -> aiohttp.ClientTimeout:
     # Passed on every request so that aiohttp's 300 s session default never applies. A
     # stream's idle limit is enforced by ChatStream itself (content, not bytes, resets it),
@@ -102,6 +91,10 @@ _NO_EVENTS: tuple[Any, ...] = ()
 
 class _IdleTimeout(TimeoutError):
     """Set on the response body by the idle timer to wake the pending read."""
+
+
+class _Interrupted(Exception):
+    """Set on the response body to wake the pending read after an error was recorded."""
 
 
 def _idle_timer_fired(ref: weakref.ref[ChatStream]) -> None:
@@ -186,6 +179,11 @@ class _PreparedRequest(NamedTuple):
     body: bytes
     timeout: Timeout
     stream: bool
+    sent_key: bool
+
+    @property
+    def key_variable(self) -> str:
+        return self.provider.api_key_env or "the provider's key variable"
 
     def __repr__(self) -> str:  # never show headers: they hold the key
         return f"_PreparedRequest(provider={self.provider.name!r}, url={self.url!r})"
@@ -202,6 +200,7 @@ class ChatStream:
     __slots__ = (
         "__weakref__",
         "_adapter",
+        "_bytes",
         "_closed",
         "_content",
         "_deadline",
@@ -252,6 +251,7 @@ class ChatStream:
         self._pos = 0
         self._on_event = adapter.on_event
         self._received = 0
+        self._bytes = 0
         self._error: StreamError | None = None
         self._error_told = False
         self._finished = False
@@ -385,6 +385,8 @@ class ChatStream:
             self._waiting = True
             try:
                 data = await self._content.readany()
+            except _Interrupted:
+                continue  # the error was recorded before the reader was woken
             except _IdleTimeout as exc:
                 self._fail(
                     StreamTimeoutError(
@@ -410,6 +412,7 @@ class ChatStream:
             if not data:
                 self._end_of_body(None)
                 continue
+            self._bytes += len(data)
             try:
                 events = feed(data)
             except SSEError as exc:
@@ -433,26 +436,41 @@ class ChatStream:
             self._end_of_body(exc)
 
     def _end_of_body(self, cause: BaseException | None) -> None:
+        """The body ended (``cause``: the connection broke): finished, or truncated?"""
+        inside_event = False
         try:
             decoder = self._decoder
             if isinstance(decoder, EventStreamDecoder):
+                inside_event = True
                 decoder.close()
+                inside_event = False
             elif decoder.pending and not self._adapter.done:
-                raise StreamTruncatedError("stream ended inside an event")
+                inside_event = True
+                raise StreamTruncatedError("")
             self._adapter.finish()
         except (StreamError, EventStreamError) as exc:
-            if cause is not None:
-                self._fail(
-                    StreamTruncatedError(f"connection lost before the stream ended: {cause!r}"),
-                    cause,
-                )
-            elif isinstance(exc, StreamError):
-                self._fail(exc, None)
-            else:
-                self._fail(StreamTruncatedError(str(exc)), exc)
+            # Say what happened in our words: aiohttp's (a TransferEncodingError "400", ...)
+            # would mislead; it stays reachable as __cause__.
+            how = "the connection closed" if cause is not None else "the body ended"
+            where = ", inside an unfinished event" if inside_event else ""
+            reason = f"; {exc.message}" if exc.message else ""
+            self._fail(
+                StreamTruncatedError(f"{how} after {self._bytes:,} bytes{where}{reason}"),
+                cause if cause is not None else exc.__cause__,
+            )
             return
         self._finished = True
         self._release()
+
+    def _abort(self, error: StreamError) -> None:
+        """End the stream now with ``error`` (its client closed), waking a pending read."""
+        if self._closed:
+            return
+        if self._waiting:
+            # Before the response is closed, so that this (not aiohttp's "Connection closed")
+            # is what the pending read raises.
+            self._content.set_exception(_Interrupted())
+        self._fail(error, None)
 
     def _fail(self, error: StreamError, cause: BaseException | None) -> None:
         """Record the error (raised once the events before it are delivered); close at once."""
@@ -481,29 +499,14 @@ class ChatStream:
         return error
 
 
-_PARAMS = (
-    "temperature",
-    "top_p",
-    "max_tokens",
-    "max_completion_tokens",
-    "stop",
-    "n",
-    "presence_penalty",
-    "frequency_penalty",
-    "logit_bias",
-    "logprobs",
-    "top_logprobs",
-    "seed",
-    "user",
-    "tools",
-    "tool_choice",
-    "parallel_tool_calls",
-    "response_format",
-    "reasoning_effort",
-    "stream_options",
-    "metadata",
-    "service_tier",
-)
+_CHAT_PARAMS = frozenset(ChatParams.__annotations__)
+
+
+def _check_params(method: str, params: Mapping[str, Any]) -> None:
+    unknown = params.keys() - _CHAT_PARAMS
+    if unknown:
+        # What Python says for a keyword a function does not take.
+        raise TypeError(f"{method}() got an unexpected keyword argument {min(unknown)!r}")
 
 
 class LlmClient:
@@ -538,17 +541,18 @@ class LlmClient:
         trust_env: bool = True,
     ) -> None:
         if max_retries < 0:
-            raise ValueError("max_retries must not be negative")
+            raise ConfigurationError("max_retries must not be negative")
         self._api_key = api_key
         self._base_url = base_url.rstrip("/") if base_url else None
         self._provider = provider
-        self._timeout = _as_timeout(timeout, Timeout())
+        self._timeout = as_timeout(timeout, Timeout())
         self._max_retries = max_retries
         self._headers = dict(headers or {})
         self._session = session
         self._owns_session = session is None
         self._max_connections = max_connections
         self._trust_env = trust_env
+        self._streams: weakref.WeakSet[ChatStream] = weakref.WeakSet()
 
     def __repr__(self) -> str:
         # Keys and headers are left out on purpose.
@@ -570,7 +574,13 @@ class LlmClient:
         await self.close()
 
     async def close(self) -> None:
-        """Close the client's own session (a session passed in is left open)."""
+        """End the client's open streams, then close its own session (one passed in stays open).
+
+        A stream being read when its client closes raises ``StreamError`` from its iterator.
+        """
+        for stream in list(self._streams):
+            stream._abort(StreamError("the LlmClient was closed while this stream was open"))
+        self._streams.clear()
         if self._owns_session and self._session is not None:
             session, self._session = self._session, None
             await session.close()
@@ -592,26 +602,42 @@ class LlmClient:
             self._owns_session = True
         return self._session
 
-    def _prepare(self, call: Mapping[str, Any], *, stream: bool) -> _PreparedRequest:
-        """The request for a ``chat``/``chat_stream`` call, from that call's arguments."""
-        model: str = call["model"]
-        params = {name: call[name] for name in _PARAMS if call[name] is not None}
-        extra_body: Mapping[str, Any] | None = call["extra_body"]
-        extra_headers: Mapping[str, str] | None = call["extra_headers"]
+    def _prepare(
+        self,
+        model: str,
+        messages: Sequence[MessageParam | Message],
+        call: ChatParams,
+        *,
+        stream: bool,
+    ) -> _PreparedRequest:
+        """The request for one ``chat``/``chat_stream`` call; raises before any I/O."""
         provider, model_name = resolve_model(
             model, provider=self._provider, custom_base_url=self._base_url is not None
         )
         if provider.adapter is None:
-            raise LiterLlmError(f"provider {provider.name!r} is not supported yet")
-        key = merge_key(provider, call["api_key"], self._api_key)
-        if key is None and provider.requires_key:
-            raise LiterLlmError(
-                f"no API key for {provider.name}: pass api_key= or set {provider.api_key_env}"
+            raise ProviderNotSupportedError(
+                f"provider {provider.name!r} has no adapter in literllm {__version__} yet",
+                provider=provider.name,
             )
+        key = merge_key(provider, call.get("api_key"), self._api_key)
+        # A client with its own base_url talks to a server the caller chose (a local vLLM or
+        # Ollama): whether it wants a key is the server's to say (with a 401).
+        if key is None and provider.requires_key and self._base_url is None:
+            raise MissingApiKeyError(
+                f"no API key for {provider.name}: pass api_key= or set {provider.api_key_env}",
+                provider=provider.name,
+                api_key_env=provider.api_key_env,
+            )
+        params: dict[str, Any] = {
+            name: value
+            for name, value in call.items()
+            if value is not None and name not in CLIENT_OPTIONS
+        }
+        extra_body = call.get("extra_body")
         if extra_body:
             params.update(extra_body)
         request = provider.adapter.chat_request(
-            model_name, call["messages"], params, stream=stream, stream_usage=provider.stream_usage
+            model_name, messages, params, stream=stream, stream_usage=provider.stream_usage
         )
         headers = {
             "Content-Type": "application/json",
@@ -621,6 +647,7 @@ class LlmClient:
         }
         if key is not None:
             headers[provider.auth_header] = provider.auth_prefix + key
+        extra_headers = call.get("extra_headers")
         if extra_headers:
             headers.update(extra_headers)
         base = self._base_url or provider.base_url
@@ -630,8 +657,9 @@ class LlmClient:
             base + request.path,
             headers,
             request.body,
-            _as_timeout(call["timeout"], self._timeout),
+            as_timeout(call.get("timeout"), self._timeout),
             stream,
+            key is not None,
         )
 
     async def _send(self, request: _PreparedRequest) -> aiohttp.ClientResponse:
@@ -679,8 +707,11 @@ class LlmClient:
                 finally:
                     response.release()
                 details = error_details(response.status, body)
+                hint = ""
+                if response.status == 401 and not request.sent_key:
+                    hint = f" (no API key was sent: pass api_key= or set {request.key_variable})"
                 error = details.cls(
-                    f"{name}: HTTP {response.status}: {details.message}",
+                    f"{name}: HTTP {response.status}: {details.message}{hint}",
                     status_code=response.status,
                     provider=name,
                     request_id=_request_id(response.headers),
@@ -701,41 +732,18 @@ class LlmClient:
     async def chat_stream(
         self,
         model: str,
-        messages: Sequence[Mapping[str, Any]],
-        *,
-        temperature: float | None = None,
-        top_p: float | None = None,
-        max_tokens: int | None = None,
-        max_completion_tokens: int | None = None,
-        stop: str | Sequence[str] | None = None,
-        n: int | None = None,
-        presence_penalty: float | None = None,
-        frequency_penalty: float | None = None,
-        logit_bias: Mapping[str, float] | None = None,
-        logprobs: bool | None = None,
-        top_logprobs: int | None = None,
-        seed: int | None = None,
-        user: str | None = None,
-        tools: Sequence[Mapping[str, Any]] | None = None,
-        tool_choice: str | Mapping[str, Any] | None = None,
-        parallel_tool_calls: bool | None = None,
-        response_format: Mapping[str, Any] | None = None,
-        reasoning_effort: str | None = None,
-        stream_options: Mapping[str, Any] | None = None,
-        metadata: Mapping[str, str] | None = None,
-        service_tier: str | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        api_key: str | None = None,
-        timeout: float | Timeout | None = None,
+        messages: Sequence[MessageParam | Message],
+        **params: Unpack[ChatParams],
     ) -> ChatStream:
         """Send a streaming chat request and return its ``ChatStream`` once the reply started.
 
         Raises (before any chunk): ``APIConnectionError``, ``APITimeoutError``, an ``APIError``
         subclass for an error status (after retries), ``APIError`` for a body that is not an
-        event stream, ``LiterLlmError`` for an unroutable model or a missing key.
+        event stream, a ``ConfigurationError`` (unroutable model, missing key, ...) before
+        any I/O. ``messages`` may hold ``Message`` objects (a reply sent back as a turn).
         """
-        request = self._prepare(locals(), stream=True)
+        _check_params("chat_stream", params)
+        request = self._prepare(model, messages, params, stream=True)
         response = await self._send(request)
         adapter = request.provider.adapter.new_stream()  # type: ignore[union-attr]
         expected = "text/event-stream" if adapter.transport == "sse" else (
@@ -759,7 +767,7 @@ class LlmClient:
                 request_id=_request_id(response.headers),
                 body=quote_body(body),
             )
-        return ChatStream(
+        stream = ChatStream(
             response,
             adapter,
             provider=request.provider.name,
@@ -767,40 +775,18 @@ class LlmClient:
             idle=request.timeout.idle,
             total=request.timeout.total,
         )
+        self._streams.add(stream)
+        return stream
 
     async def chat(
         self,
         model: str,
-        messages: Sequence[Mapping[str, Any]],
-        *,
-        temperature: float | None = None,
-        top_p: float | None = None,
-        max_tokens: int | None = None,
-        max_completion_tokens: int | None = None,
-        stop: str | Sequence[str] | None = None,
-        n: int | None = None,
-        presence_penalty: float | None = None,
-        frequency_penalty: float | None = None,
-        logit_bias: Mapping[str, float] | None = None,
-        logprobs: bool | None = None,
-        top_logprobs: int | None = None,
-        seed: int | None = None,
-        user: str | None = None,
-        tools: Sequence[Mapping[str, Any]] | None = None,
-        tool_choice: str | Mapping[str, Any] | None = None,
-        parallel_tool_calls: bool | None = None,
-        response_format: Mapping[str, Any] | None = None,
-        reasoning_effort: str | None = None,
-        stream_options: Mapping[str, Any] | None = None,
-        metadata: Mapping[str, str] | None = None,
-        service_tier: str | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        api_key: str | None = None,
-        timeout: float | Timeout | None = None,
+        messages: Sequence[MessageParam | Message],
+        **params: Unpack[ChatParams],
     ) -> ChatCompletion:
         """Send a chat request and return the whole reply (same errors as ``chat_stream``)."""
-        request = self._prepare(locals(), stream=False)
+        _check_params("chat", params)
+        request = self._prepare(model, messages, params, stream=False)
         import aiohttp
 
         response = await self._send(request)

@@ -3,6 +3,11 @@
 ::
 
     LiterLlmError
+     +-- ConfigurationError (also ValueError)     a call that cannot be sent; before any I/O
+     |    +-- UnknownProviderError               a provider name that is not registered
+     |    +-- UnroutableModelError               no provider can be told for a model name
+     |    +-- MissingApiKeyError                 no key for a provider that needs one
+     |    +-- ProviderNotSupportedError          a known provider whose adapter is not built
      +-- SSEError (also ValueError)               SSE decoder: a line or event over max_event_size
      +-- EventStreamError (also ValueError)       AWS EventStream: malformed frame, size caps
      |    +-- ChecksumError                       prelude or message CRC32 mismatch
@@ -47,13 +52,16 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "ChecksumError",
+    "ConfigurationError",
     "ConflictError",
     "EventStreamError",
     "EventStreamTruncatedError",
     "LiterLlmError",
     "MalformedChunkError",
+    "MissingApiKeyError",
     "NotFoundError",
     "PermissionDeniedError",
+    "ProviderNotSupportedError",
     "ProviderStreamError",
     "RateLimitError",
     "SSEError",
@@ -65,6 +73,8 @@ __all__ = [
     "StreamServiceUnavailableError",
     "StreamTimeoutError",
     "StreamTruncatedError",
+    "UnknownProviderError",
+    "UnroutableModelError",
     "api_error_class_for_status",
     "stream_error_class_for_status",
 ]
@@ -89,6 +99,37 @@ class LiterLlmError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+
+# --- configuration: raised before any I/O ----------------------------------------------------
+
+
+class ConfigurationError(LiterLlmError, ValueError):
+    """The client or the call is set up so that no request can be sent; nothing was sent."""
+
+    provider: str = ""
+    """The provider concerned, when one was told."""
+
+
+class UnknownProviderError(ConfigurationError):
+    """A provider name (``provider=``) that is not registered."""
+
+
+class UnroutableModelError(ConfigurationError):
+    """A model name for which no provider can be told (no known prefix, no default)."""
+
+    model: str = ""
+
+
+class MissingApiKeyError(ConfigurationError):
+    """No API key for a provider that needs one (not passed, not in its variable)."""
+
+    api_key_env: str | None = None
+    """The environment variable the key would have been read from."""
+
+
+class ProviderNotSupportedError(ConfigurationError):
+    """A known provider whose adapter this version of literllm does not have."""
 
 
 # --- parsers -----------------------------------------------------------------------------

@@ -11,26 +11,278 @@ the unnamed fields from it on demand, so keeping them costs nothing per chunk.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, Required, TypeAlias, TypedDict, cast
+
+from ._config import Timeout
 
 __all__ = [
+    "AssistantMessageParam",
     "ChatCompletion",
     "ChatCompletionChunk",
+    "ChatParams",
     "Choice",
+    "ContentPart",
     "Delta",
+    "DeveloperMessageParam",
     "FunctionCall",
+    "FunctionCallParam",
+    "FunctionDefinition",
     "FunctionDelta",
+    "ImageContentPart",
+    "ImageURL",
+    "JSONSchema",
     "Message",
+    "MessageParam",
+    "NamedToolChoice",
+    "ReasoningEffort",
+    "ResponseFormat",
     "StreamChoice",
+    "StreamOptions",
+    "SystemMessageParam",
+    "TextContentPart",
     "ToolCall",
     "ToolCallDelta",
+    "ToolCallParam",
+    "ToolChoice",
+    "ToolMessageParam",
+    "ToolParam",
     "Usage",
+    "UserMessageParam",
 ]
 
+# --- requests: what a caller sends ------------------------------------------------------------
+# TypedDicts shaped like OpenAI's chat-completions request
+# (https://platform.openai.com/docs/api-reference/chat/create); plain dicts pass at run time,
+# mypy checks roles, part types and the closed sets of values.
 
-class _KeepsUnnamedFields:
+
+class TextContentPart(TypedDict):
+    """``{"type": "text", "text": ...}``."""
+
+    type: Literal["text"]
+    text: str
+
+
+class ImageURL(TypedDict, total=False):
+    """An image by URL or ``data:`` URL."""
+
+    url: Required[str]
+    detail: Literal["auto", "low", "high"]
+
+
+class ImageContentPart(TypedDict):
+    """``{"type": "image_url", "image_url": {"url": ...}}``."""
+
+    type: Literal["image_url"]
+    image_url: ImageURL
+
+
+ContentPart: TypeAlias = TextContentPart | ImageContentPart
+
+
+class SystemMessageParam(TypedDict, total=False):
+    """Instructions for the model."""
+
+    role: Required[Literal["system"]]
+    content: Required[str | Sequence[TextContentPart]]
+    name: str
+
+
+class DeveloperMessageParam(TypedDict, total=False):
+    """Instructions for the model (OpenAI's name for system on reasoning models)."""
+
+    role: Required[Literal["developer"]]
+    content: Required[str | Sequence[TextContentPart]]
+    name: str
+
+
+class UserMessageParam(TypedDict, total=False):
+    """The user's turn: text, or text and image parts."""
+
+    role: Required[Literal["user"]]
+    content: Required[str | Sequence[ContentPart]]
+    name: str
+
+
+class FunctionCallParam(TypedDict):
+    """The function an assistant's tool call names, and its arguments as JSON text."""
+
+    name: str
+    arguments: str
+
+
+class ToolCallParam(TypedDict):
+    """A tool call of an earlier assistant turn."""
+
+    id: str
+    type: Literal["function"]
+    function: FunctionCallParam
+
+
+class AssistantMessageParam(TypedDict, total=False):
+    """An earlier assistant turn (``Message.to_dict()`` gives one)."""
+
+    role: Required[Literal["assistant"]]
+    content: str | Sequence[TextContentPart] | None
+    tool_calls: Sequence[ToolCallParam]
+    refusal: str | None
+    reasoning_content: str | None
+    name: str
+
+
+class ToolMessageParam(TypedDict):
+    """A tool's result, answering the tool call ``tool_call_id``."""
+
+    role: Literal["tool"]
+    content: str | Sequence[TextContentPart]
+    tool_call_id: str
+
+
+MessageParam: TypeAlias = (
+    SystemMessageParam
+    | DeveloperMessageParam
+    | UserMessageParam
+    | AssistantMessageParam
+    | ToolMessageParam
+)
+
+
+class FunctionDefinition(TypedDict, total=False):
+    """A function the model may call; ``parameters`` is a JSON Schema object."""
+
+    name: Required[str]
+    description: str
+    parameters: Mapping[str, Any]
+    strict: bool | None
+
+
+class ToolParam(TypedDict):
+    """``{"type": "function", "function": {...}}``."""
+
+    type: Literal["function"]
+    function: FunctionDefinition
+
+
+class _ToolChoiceFunction(TypedDict):
+    name: str
+
+
+class NamedToolChoice(TypedDict):
+    """Force one function: ``{"type": "function", "function": {"name": ...}}``."""
+
+    type: Literal["function"]
+    function: _ToolChoiceFunction
+
+
+ToolChoice: TypeAlias = Literal["none", "auto", "required"] | NamedToolChoice
+
+
+class JSONSchema(TypedDict, total=False):
+    """The schema a ``json_schema`` response format holds the reply to."""
+
+    name: Required[str]
+    description: str
+    schema: Mapping[str, Any]
+    strict: bool | None
+
+
+class _ResponseFormatText(TypedDict):
+    type: Literal["text"]
+
+
+class _ResponseFormatJSONObject(TypedDict):
+    type: Literal["json_object"]
+
+
+class _ResponseFormatJSONSchema(TypedDict):
+    type: Literal["json_schema"]
+    json_schema: JSONSchema
+
+
+ResponseFormat: TypeAlias = (
+    _ResponseFormatText | _ResponseFormatJSONObject | _ResponseFormatJSONSchema
+)
+ReasoningEffort: TypeAlias = Literal["none", "minimal", "low", "medium", "high", "xhigh"]
+
+
+class StreamOptions(TypedDict, total=False):
+    """``stream_options``; literllm sends ``include_usage`` where the provider accepts it."""
+
+    include_usage: bool
+    include_obfuscation: bool
+
+
+class ChatParams(TypedDict, total=False):
+    """The keyword arguments of ``chat_stream()`` and ``chat()``; ``None`` means not sent.
+
+    Everything but the last four goes into the request body as OpenAI names it;
+    ``extra_body`` adds (or overrides) body fields, ``extra_headers`` headers; ``api_key``
+    and ``timeout`` override the client's for this call.
+    """
+
+    temperature: float | None
+    top_p: float | None
+    max_tokens: int | None
+    max_completion_tokens: int | None
+    stop: str | Sequence[str] | None
+    n: int | None
+    presence_penalty: float | None
+    frequency_penalty: float | None
+    logit_bias: Mapping[str, float] | None
+    logprobs: bool | None
+    top_logprobs: int | None
+    seed: int | None
+    user: str | None
+    tools: Sequence[ToolParam] | None
+    tool_choice: ToolChoice | None
+    parallel_tool_calls: bool | None
+    response_format: ResponseFormat | None
+    reasoning_effort: ReasoningEffort | None
+    stream_options: StreamOptions | None
+    metadata: Mapping[str, str] | None
+    service_tier: Literal["auto", "default", "flex", "scale", "priority"] | None
+    extra_body: Mapping[str, Any] | None
+    extra_headers: Mapping[str, str] | None
+    api_key: str | None
+    timeout: float | Timeout | None
+
+
+CLIENT_OPTIONS = frozenset({"extra_body", "extra_headers", "api_key", "timeout"})
+"""The ``ChatParams`` that configure the call rather than go into the request body."""
+
+
+# --- responses: what a provider sends back ----------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, _Serialisable):
+        return value.to_dict()
+    if value.__class__ is list:
+        return [_plain(item) for item in value]
+    return value
+
+
+class _Serialisable:
+    """``to_dict()``: the fields as JSON-ready dicts, without ``raw`` and without the nulls
+    the provider did not send."""
+
+    __slots__ = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """This object as plain dicts and lists (OpenAI's JSON shape)."""
+        raw: Mapping[str, Any] = getattr(self, "raw", None) or {}
+        out: dict[str, Any] = {}
+        for name in _SERIALISED_FIELDS[type(self)]:
+            value = getattr(self, name)
+            if value is None and name not in raw:
+                continue
+            out[name] = _plain(value)
+        return out
+
+
+class _KeepsUnnamedFields(_Serialisable):
     """``extra``: what the provider sent beyond the fields a class names, read from ``raw``."""
 
     __slots__ = ()
@@ -47,7 +299,7 @@ class _KeepsUnnamedFields:
 
 
 @dataclass(slots=True)
-class FunctionDelta:
+class FunctionDelta(_Serialisable):
     """A piece of a streamed function call: the name once, the arguments in pieces."""
 
     name: str | None = None
@@ -65,7 +317,6 @@ class ToolCallDelta(_KeepsUnnamedFields):
     raw: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
 
 
-
 @dataclass(slots=True)
 class Delta(_KeepsUnnamedFields):
     """What one chunk adds to a choice's message."""
@@ -78,9 +329,8 @@ class Delta(_KeepsUnnamedFields):
     raw: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
 
 
-
 @dataclass(slots=True)
-class StreamChoice:
+class StreamChoice(_Serialisable):
     """One choice of a streamed chunk."""
 
     index: int
@@ -101,7 +351,6 @@ class Usage(_KeepsUnnamedFields):
     raw: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
 
 
-
 @dataclass(slots=True)
 class ChatCompletionChunk(_KeepsUnnamedFields):
     """One streamed chunk (``object == "chat.completion.chunk"``)."""
@@ -116,9 +365,8 @@ class ChatCompletionChunk(_KeepsUnnamedFields):
     raw: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
 
 
-
 @dataclass(slots=True)
-class FunctionCall:
+class FunctionCall(_Serialisable):
     """A complete function call."""
 
     name: str
@@ -126,7 +374,7 @@ class FunctionCall:
 
 
 @dataclass(slots=True)
-class ToolCall:
+class ToolCall(_Serialisable):
     """A complete tool call of a non-streamed reply."""
 
     id: str
@@ -145,10 +393,14 @@ class Message(_KeepsUnnamedFields):
     reasoning_content: str | None = None
     raw: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
 
+    # NOTE: a TypedDict is a dict at run time; mypy keeps the two types apart.
+    def to_dict(self) -> AssistantMessageParam:  # type: ignore[override]
+        """This message as the next request's assistant turn (no ``raw``, no unsent nulls)."""
+        return cast(AssistantMessageParam, _Serialisable.to_dict(self))
 
 
 @dataclass(slots=True)
-class Choice:
+class Choice(_Serialisable):
     """One choice of a non-streamed reply."""
 
     index: int
@@ -172,6 +424,13 @@ class ChatCompletion(_KeepsUnnamedFields):
 
 
 
+_SERIALISED_FIELDS: dict[type, tuple[str, ...]] = {
+    cls: tuple(name for name in cls.__dataclass_fields__ if name != "raw")
+    for cls in (
+        FunctionDelta, ToolCallDelta, Delta, StreamChoice, Usage, ChatCompletionChunk,
+        FunctionCall, ToolCall, Message, Choice, ChatCompletion,
+    )
+}
 _NAMED_FIELDS: dict[type, frozenset[str]] = {
     cls: frozenset(name for name in cls.__dataclass_fields__ if name != "raw")
     for cls in (ToolCallDelta, Delta, Usage, ChatCompletionChunk, Message, ChatCompletion)

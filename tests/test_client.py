@@ -24,10 +24,13 @@ from literllm import (
     AuthenticationError,
     BadRequestError,
     ChatCompletionChunk,
+    ConfigurationError,
     LiterLlmError,
     LlmClient,
     MalformedChunkError,
+    MissingApiKeyError,
     NotFoundError,
+    ProviderNotSupportedError,
     ProviderStreamError,
     RateLimitError,
     ServerError,
@@ -35,6 +38,8 @@ from literllm import (
     StreamError,
     StreamTruncatedError,
     Timeout,
+    UnknownProviderError,
+    UnroutableModelError,
 )
 from literllm.testing import Fault, LocalProvider, openai_chunk_objects, sse_body
 
@@ -332,7 +337,13 @@ async def test_cut_after_events(server: LocalProvider, client: LlmClient) -> Non
     assert error.chunks_received == 10
     assert error.text == _text_of_first(10)
     assert isinstance(error.__cause__, aiohttp.ClientPayloadError)
-    assert "after 10 chunks" in str(error)
+    # Our words, not aiohttp's ("TransferEncodingError: 400, message='Not enough data...'").
+    message = str(error)
+    assert message.startswith("the connection closed after ")
+    assert "bytes" in message and "before data: [DONE]" in message
+    assert "after 10 chunks" in message
+    for aiohttp_wording in ("TransferEncodingError", "400", "Not enough data", "ClientPayload"):
+        assert aiohttp_wording not in message
     with pytest.raises(StreamTruncatedError):  # the stream stays failed
         await stream.__anext__()
 
@@ -344,6 +355,10 @@ async def test_cut_mid_event(server: LocalProvider, client: LlmClient) -> None:
         async for chunk in await client.chat_stream("openai/gpt-4o", MESSAGES):
             received.append(chunk)
     assert len(received) == 5 == info.value.chunks_received
+    message = str(info.value)
+    assert message.startswith("the connection closed after ")
+    assert "inside an unfinished event" in message
+    assert "TransferEncodingError" not in message and "400" not in message
 
 
 async def test_clean_end_without_done_or_finish(server: LocalProvider, client: LlmClient) -> None:
@@ -373,6 +388,55 @@ async def test_malformed_json(server: LocalProvider, client: LlmClient) -> None:
     assert len(received) == 7
     assert info.value.raw.startswith(b'{"id": "broken"')
     assert info.value.text == _text_of_first(7)
+
+
+async def test_malformed_chunk_quotes_a_bounded_prefix(
+    server: LocalProvider, client: LlmClient
+) -> None:
+    huge = b'data: {"id": "x", "choices": [' + b"1," * 500_000 + b"\n\n"
+    server.body = sse_body(list(openai_chunk_objects(50))[:3], done=False) + huge
+    with pytest.raises(MalformedChunkError) as info:
+        await collect(await client.chat_stream("openai/gpt-4o", MESSAGES))
+    message = str(info.value)
+    assert len(message) < 600, len(message)
+    assert '{"id": "x", "choices": [1,1,' in message and "..." in message
+    assert info.value.raw.startswith(b'{"id": "x"') and len(info.value.raw) > 1_000_000
+    assert info.value.chunks_received == 3
+
+
+async def test_closing_the_client_ends_a_stream_being_read(server: LocalProvider) -> None:
+    server.fault = Fault(stall_after_events=5)
+    client = LlmClient(api_key=KEY, base_url=server.base_url)
+    stream = await client.chat_stream("openai/gpt-4o", MESSAGES)
+    received: list[ChatCompletionChunk] = []
+
+    async def read() -> None:
+        async for chunk in stream:
+            received.append(chunk)
+
+    reader = asyncio.create_task(read())
+    while len(received) < 5:
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.05)  # the reader is now waiting on the stalled socket
+    started = asyncio.get_running_loop().time()
+    await client.close()
+    with pytest.raises(StreamError, match="LlmClient was closed") as info:
+        await asyncio.wait_for(reader, 2)
+    assert asyncio.get_running_loop().time() - started < 1
+    assert not isinstance(info.value, RuntimeError)
+    assert info.value.chunks_received == 5
+    await asyncio.wait_for(server.disconnected.wait(), 2)
+
+
+async def test_closing_the_client_between_chunks(server: LocalProvider) -> None:
+    client = LlmClient(api_key=KEY, base_url=server.base_url)
+    stream = await client.chat_stream("openai/gpt-4o", MESSAGES)
+    first = await stream.__anext__()
+    await client.close()
+    with pytest.raises(StreamError, match="LlmClient was closed") as info:
+        async for _chunk in stream:
+            pass
+    assert first.choices and info.value.chunks_received >= 1
 
 
 @pytest.mark.parametrize(
@@ -545,11 +609,49 @@ def test_routing() -> None:
 
 async def test_unroutable_and_unsupported_fail_before_io(server: LocalProvider) -> None:
     async with LlmClient(api_key=KEY) as client:
-        with pytest.raises(LiterLlmError, match="cannot tell"):
+        with pytest.raises(UnroutableModelError, match="cannot tell") as unroutable:
             await client.chat_stream("llama-3", MESSAGES)
-        with pytest.raises(LiterLlmError, match="not supported yet"):
+        assert "openai/" in str(unroutable.value) and "groq/" in str(unroutable.value)
+        assert unroutable.value.model == "llama-3"
+        with pytest.raises(UnroutableModelError, match="'foo' is not a known provider"):
+            await client.chat_stream("foo/bar", MESSAGES)
+        with pytest.raises(ProviderNotSupportedError, match="no adapter") as unsupported:
             await client.chat_stream("claude-sonnet-4", MESSAGES)
+        assert unsupported.value.provider == "anthropic"
+    async with LlmClient(api_key=KEY, provider="nonesuch") as client:
+        with pytest.raises(UnknownProviderError, match="unknown provider 'nonesuch'"):
+            await client.chat_stream("some-model", MESSAGES)
+    with pytest.raises(ConfigurationError):
+        LlmClient(max_retries=-1)
+    for error in (UnroutableModelError, ProviderNotSupportedError, UnknownProviderError,
+                  MissingApiKeyError):
+        assert issubclass(error, ConfigurationError)
+        assert not issubclass(error, (APIError, APIConnectionError, StreamError))
     assert server.requests == []
+
+
+async def test_provider_prefixes_are_case_insensitive(
+    server: LocalProvider, client: LlmClient
+) -> None:
+    await collect(await client.chat_stream("OpenAI/gpt-4o", MESSAGES))
+    await collect(await client.chat_stream("Groq/Llama-3", MESSAGES))
+    assert [r.json["model"] for r in server.requests] == ["gpt-4o", "Llama-3"]
+    async with LlmClient(api_key=KEY, base_url=server.base_url, provider="VLLM") as llm:
+        await collect(await llm.chat_stream("meta-llama/Llama-3-8B", MESSAGES))
+    assert server.requests[-1].json["model"] == "meta-llama/Llama-3-8B"
+
+
+async def test_own_base_url_without_key_when_the_server_needs_none(
+    server: LocalProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    server.api_key = None  # a local vLLM / Ollama that asks for no key
+    async with LlmClient(base_url=server.base_url) as llm:
+        chunks = await collect(await llm.chat_stream("meta-llama/Llama-3-8B", MESSAGES))
+        reply = await llm.chat("gpt-4o", MESSAGES)
+    assert len(chunks) == 50
+    assert reply.choices[0].message.content
+    assert all("Authorization" not in r.headers for r in server.requests)
 
 
 async def test_keys_come_from_the_providers_own_variable(
@@ -557,10 +659,16 @@ async def test_keys_come_from_the_providers_own_variable(
 ) -> None:
     monkeypatch.setenv("GROQ_API_KEY", "groq-secret")
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    async with LlmClient(base_url=server.base_url, max_retries=0) as client:
-        with pytest.raises(LiterLlmError, match="OPENAI_API_KEY"):
+    async with LlmClient(max_retries=0) as client:
+        with pytest.raises(MissingApiKeyError, match="OPENAI_API_KEY") as missing:
             await client.chat_stream("openai/gpt-4o", MESSAGES)
-        assert server.requests == []  # the groq key was not sent to openai
+        assert missing.value.api_key_env == "OPENAI_API_KEY"
+        assert missing.value.provider == "openai"
+    async with LlmClient(base_url=server.base_url, max_retries=0) as client:
+        # Its own base_url: the server decides whether it needs a key; none is sent here.
+        with pytest.raises(AuthenticationError, match=r"no API key was sent.*OPENAI_API_KEY"):
+            await client.chat_stream("openai/gpt-4o", MESSAGES)
+        assert "Authorization" not in server.requests[-1].headers  # not the groq key
         with pytest.raises(AuthenticationError):
             await client.chat_stream("groq/llama", MESSAGES)
         assert server.requests[-1].headers["Authorization"] == "Bearer groq-secret"

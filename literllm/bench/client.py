@@ -14,14 +14,17 @@ import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import __version__
+
+if TYPE_CHECKING:
+    from ..types import MessageParam
 
 __all__ = ["run_client_benchmarks"]
 
 API_KEY = "sk-bench"
-MESSAGES = [{"role": "user", "content": "Stream me a long answer."}]
+MESSAGES: list[MessageParam] = [{"role": "user", "content": "Stream me a long answer."}]
 
 
 @contextlib.contextmanager

@@ -10,7 +10,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from ..errors import LiterLlmError
+from ..errors import UnknownProviderError, UnroutableModelError
 from ._base import ProviderAdapter
 from .openai import OpenAIChatAdapter
 
@@ -174,12 +174,12 @@ def register_provider(
 
 
 def get_provider(name: str) -> Provider:
-    """A registered provider by name."""
+    """A registered provider by name (case-insensitive)."""
     try:
-        return _REGISTRY[name]
+        return _REGISTRY[name.lower()]
     except KeyError:
-        raise LiterLlmError(
-            f"unknown provider {name!r} (known: {', '.join(sorted(_REGISTRY))})"
+        raise UnknownProviderError(
+            f"unknown provider {name!r} (known: {', '.join(sorted(_REGISTRY))})", provider=name
         ) from None
 
 
@@ -193,24 +193,35 @@ def resolve_model(
 ) -> tuple[Provider, str]:
     """Which provider serves ``model``, and the model name to send it.
 
-    The first path segment names the provider when it is a registered one (and is stripped).
-    Otherwise the client's ``provider`` is used, or, when the client has its own base URL,
-    ``openai``-style; then the whole string is the model name. Otherwise a well-known name
-    prefix decides. Anything else raises ``LiterLlmError`` before any I/O.
+    The first path segment names the provider when it is a registered one, in any case (and
+    is stripped). Otherwise the client's ``provider`` is used, or, when the client has its own
+    base URL, ``openai``-style; then the whole string is the model name (``meta-llama/...`` on
+    a vLLM server). Otherwise a well-known name prefix decides. Anything else raises
+    ``UnroutableModelError`` before any I/O.
     """
     prefix, sep, rest = model.partition("/")
-    if sep and prefix in _REGISTRY and rest:
-        return _REGISTRY[prefix], rest
+    if sep and rest:
+        known = _REGISTRY.get(prefix.lower())
+        if known is not None:
+            return known, rest
     if provider is not None:
         return get_provider(provider), model
     if custom_base_url:
         return _REGISTRY["openai"], model
-    for prefixes, name in _INFERRED:
-        if model.startswith(prefixes):
-            return _REGISTRY[name], model
-    raise LiterLlmError(
-        f"cannot tell which provider serves model {model!r}: write it as 'provider/model' "
-        "(e.g. 'openai/gpt-4o') or pass provider= to the client"
+    if not sep:
+        for prefixes, name in _INFERRED:
+            if model.startswith(prefixes):
+                return _REGISTRY[name], model
+    known_prefixes = ", ".join(f"{name}/" for name in sorted(_REGISTRY))
+    if sep:
+        reason = f"{prefix!r} is not a known provider"
+    else:
+        reason = "it has no provider prefix and is not a well-known model name"
+    raise UnroutableModelError(
+        f"cannot tell which provider serves model {model!r}: {reason}. Write it as "
+        f"'provider/model' (e.g. 'openai/gpt-4o'), pass provider= or base_url= to the client, "
+        f"or register_provider() it. Known prefixes: {known_prefixes}",
+        model=model,
     )
 
 

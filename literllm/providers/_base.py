@@ -8,7 +8,7 @@ from typing import Any, Literal, NamedTuple, Protocol
 import orjson
 
 from ..errors import APIError, api_error_class_for_status
-from ..types import ChatCompletion, ChatCompletionChunk
+from ..types import ChatCompletion, ChatCompletionChunk, Message, MessageParam
 
 __all__ = [
     "ErrorDetails",
@@ -61,9 +61,11 @@ class ProviderAdapter(Protocol):
     """Builds requests and reads responses for one wire format."""
 
     def chat_request(
-        self, model: str, messages: Sequence[Mapping[str, Any]], params: Mapping[str, Any],
+        self, model: str, messages: Sequence[MessageParam | Message], params: Mapping[str, Any],
         *, stream: bool, stream_usage: bool,
-    ) -> HttpRequest: ...
+    ) -> HttpRequest:
+        """The request for a chat call; ``messages`` may hold ``Message`` objects (replies)."""
+        ...
 
     def new_stream(self) -> StreamAdapter: ...
 

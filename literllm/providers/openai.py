@@ -14,7 +14,15 @@ import orjson
 
 from .._parsers import IMPLEMENTATION
 from ..errors import MalformedChunkError
-from ..types import ChatCompletion, Choice, FunctionCall, Message, ToolCall
+from ..types import (
+    AssistantMessageParam,
+    ChatCompletion,
+    Choice,
+    FunctionCall,
+    Message,
+    MessageParam,
+    ToolCall,
+)
 from ._base import HttpRequest
 from ._openai_stream_py import mistral_parts, quote, usage_from
 
@@ -31,6 +39,20 @@ else:
 __all__ = ["OpenAIChatAdapter", "OpenAIChatStream"]
 
 
+def _outbound(messages: Sequence[MessageParam | Message]) -> Sequence[Any]:
+    """The messages as sent: a ``Message`` reply becomes its assistant turn."""
+    if not any(isinstance(m, Message) for m in messages):
+        return messages
+    return [_assistant_turn(m) if isinstance(m, Message) else m for m in messages]
+
+
+def _assistant_turn(message: Message) -> AssistantMessageParam:
+    turn = message.to_dict()
+    # Reasoning is the provider's output, not an input it takes back (DeepSeek answers 400).
+    turn.pop("reasoning_content", None)
+    return turn
+
+
 class OpenAIChatAdapter:
     """Requests and responses of ``POST {base_url}/chat/completions``."""
 
@@ -39,13 +61,13 @@ class OpenAIChatAdapter:
     def chat_request(
         self,
         model: str,
-        messages: Sequence[Mapping[str, Any]],
+        messages: Sequence[MessageParam | Message],
         params: Mapping[str, Any],
         *,
         stream: bool,
         stream_usage: bool,
     ) -> HttpRequest:
-        body: dict[str, Any] = {"model": model, "messages": messages}
+        body: dict[str, Any] = {"model": model, "messages": _outbound(messages)}
         body.update(params)
         if stream:
             body["stream"] = True
