@@ -2,12 +2,26 @@
 
 ``LocalProvider`` is an aiohttp app on 127.0.0.1 that speaks OpenAI's chat-completions wire
 format byte for byte: it checks ``Authorization``, streams SSE in realistic network pieces
-(random 1-16 KiB writes by default), answers non-streaming requests with JSON, and injects
-faults (``Fault``). It can play a script of chunk objects or a recorded body as it is.
+(random 1-16 KiB writes by default), answers non-streaming requests with the JSON
+``chat.completion`` the same script adds up to (content, reasoning, tool calls, usage), and
+injects faults (``Fault``). It can play a script of chunk objects or a recorded body as it is.
 
     async with LocalProvider(api_key="sk-test") as server:
-        client = LlmClient(api_key="sk-test", base_url=server.base_url)
-        stream = await client.chat_stream(model="openai/gpt-4o", messages=[...])
+        async with LlmClient(api_key="sk-test", base_url=server.base_url) as client:
+            async with await client.chat_stream("openai/gpt-4o", messages) as stream:
+                async for chunk in stream:
+                    ...
+        assert server.completed == 1
+
+What the server saw and did, for assertions:
+
+- ``requests``: every request (``RecordedRequest``: method, path, headers, parsed JSON body);
+- ``completed``: streams sent to their end; ``disconnects``: streams the client closed first
+  (``disconnected``, an ``asyncio.Event``, is set at the first one);
+- ``active`` / ``max_active``: streams being sent now / the most at the same time.
+
+The server runs with aiohttp's ``handler_cancellation=True``, so a client that leaves shows
+at once in ``disconnects``; aiohttp's own default is off (a handler then runs to its end).
 
 ``python -m literllm.testing --port 8011`` runs it from the command line (the benchmark starts
 it that way, in its own process). A model named ``chunks-N`` streams N generated chunks.
@@ -103,9 +117,14 @@ class Fault:
     error_object: dict[str, Any] = field(
         default_factory=lambda: {"message": "The server had an error.", "type": "server_error"}
     )
+    """The error sent by ``error_at``, shaped as OpenAI's: ``{"message": str, "type": str}``,
+    optionally ``"code"`` (a string, or an HTTP status as an int) and ``"param"``. The
+    client types it by status: ``{"type": "rate_limit_exceeded"}`` or ``{"code": 429}``
+    raises ``StreamRateLimitError``, ``server_error`` ``StreamServerError``, ..."""
     no_done: bool = False
     """Leave out ``data: [DONE]``."""
     times: int | None = None
+    """Apply the fault to this many requests, then answer normally (``None``: to all)."""
 
 
 @dataclass
@@ -357,8 +376,11 @@ class LocalProvider:
 
 
 def _completion(body: bytes) -> dict[str, Any]:
-    """The non-streaming reply equivalent to a streamed body."""
+    """The non-streaming reply equivalent to a streamed body: content, reasoning, tool calls
+    (merged by index, arguments joined), finish reason and usage of choice 0."""
     content: list[str] = []
+    reasoning: list[str] = []
+    calls: dict[int, dict[str, Any]] = {}
     first: dict[str, Any] = {}
     finish = None
     usage = None
@@ -370,20 +392,32 @@ def _completion(body: bytes) -> dict[str, Any]:
         first = first or obj
         usage = obj.get("usage") or usage
         for choice in obj.get("choices", ()):
-            content.append(choice.get("delta", {}).get("content") or "")
+            delta = choice.get("delta") or {}
+            content.append(delta.get("content") or "")
+            reasoning.append(delta.get("reasoning_content") or "")
+            for call in delta.get("tool_calls") or ():
+                entry = calls.setdefault(
+                    call.get("index", 0),
+                    {"id": "", "type": "function", "function": {"name": "", "arguments": ""}},
+                )
+                entry["id"] = entry["id"] or call.get("id") or ""
+                function = call.get("function") or {}
+                entry["function"]["name"] += function.get("name") or ""
+                entry["function"]["arguments"] += function.get("arguments") or ""
             finish = choice.get("finish_reason") or finish
+    message: dict[str, Any] = {"role": "assistant", "content": "".join(content) or None}
+    if any(reasoning):
+        message["reasoning_content"] = "".join(reasoning)
+    if calls:
+        message["tool_calls"] = [calls[index] for index in sorted(calls)]
+    message["refusal"] = None
     return {
         "id": first.get("id", "chatcmpl-local"),
         "object": "chat.completion",
         "created": first.get("created", 0),
         "model": first.get("model", "local"),
         "choices": [
-            {
-                "index": 0,
-                "message": {"role": "assistant", "content": "".join(content), "refusal": None},
-                "logprobs": None,
-                "finish_reason": finish or "stop",
-            }
+            {"index": 0, "message": message, "logprobs": None, "finish_reason": finish or "stop"}
         ],
         "usage": usage,
         "system_fingerprint": first.get("system_fingerprint"),
