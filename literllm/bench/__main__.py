@@ -21,6 +21,7 @@ from typing import Any
 
 from .. import __version__
 from .._parsers import IMPLEMENTATION
+from ._peers import peer_unavailable
 from .workloads import bedrock_converse_stream, openai_chat_stream, split_random
 
 __all__ = ["Result", "main"]
@@ -95,8 +96,8 @@ def _openai_sse_runner() -> Callable[[list[bytes]], int] | str:
     try:
         import openai
         from openai._streaming import SSEDecoder
-    except ImportError:
-        return "not installed (pip install openai)"
+    except ImportError as exc:
+        return peer_unavailable("openai", "openai", exc)
 
     def run(pieces: list[bytes]) -> int:
         return sum(1 for _ in SSEDecoder().iter_bytes(iter(pieces)))
@@ -111,8 +112,8 @@ def _httpx_sse_runner() -> Callable[[list[bytes]], int] | str:
 
         import httpx_sse
         from httpx_sse._decoders import SSEDecoder, SSELineDecoder
-    except ImportError:
-        return "not installed (pip install httpx-sse)"
+    except ImportError as exc:
+        return peer_unavailable("httpx_sse", "httpx-sse", exc)
 
     def run(pieces: list[bytes]) -> int:
         # What EventSource.iter_sse does: incremental UTF-8, line splitting, then events.
@@ -147,8 +148,8 @@ def _eventstream_runners(impl: str) -> dict[str, Callable[[list[bytes]], int] | 
     try:
         import botocore
         from botocore.eventstream import EventStreamBuffer
-    except ImportError:
-        runners["botocore EventStreamBuffer"] = "not installed (pip install botocore)"
+    except ImportError as exc:
+        runners["botocore EventStreamBuffer"] = peer_unavailable("botocore", "botocore", exc)
     else:
 
         def boto(pieces: list[bytes]) -> int:

@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__
+from ._peers import peer_unavailable
 
 if TYPE_CHECKING:
     from ..types import MessageParam
@@ -112,8 +113,8 @@ def _aiohttp_runner() -> tuple[Runner, Callable[[], Awaitable[None]]]:
 def _openai_runner() -> tuple[Runner, Callable[[], Awaitable[None]]] | str:
     try:
         import openai
-    except ImportError:
-        return "not installed (pip install openai)"
+    except ImportError as exc:
+        return peer_unavailable("openai", "openai", exc)
     clients: dict[str, Any] = {}
 
     async def run(base_url: str, model: str) -> tuple[int, float]:
@@ -147,8 +148,8 @@ def _liter_llm_runner() -> tuple[Runner, Callable[[], Awaitable[None]]] | str:
         import liter_llm
         from liter_llm.api import chat_stream, create_client
         from liter_llm.options import ChatCompletionRequest
-    except ImportError:
-        return "not installed (pip install liter-llm)"
+    except ImportError as exc:
+        return peer_unavailable("liter_llm", "liter-llm", exc)
     clients: dict[str, Any] = {}
 
     async def run(base_url: str, model: str) -> tuple[int, float]:
