@@ -1,7 +1,24 @@
 """literllm: a fast, strict LLM streaming client.
 
 Compiled SSE and AWS EventStream parsers (with pure-Python twins) under an aiohttp client that
-turns every provider's stream into OpenAI-shaped chunks.
+turns every provider's stream into OpenAI-shaped chunks::
+
+    async with LlmClient() as client:                       # keys from OPENAI_API_KEY, ...
+        async with await client.chat_stream("openai/gpt-4o", messages) as stream:
+            async for chunk in stream:
+                print(chunk.choices[0].delta.content or "", end="")
+
+Where things are:
+
+- ``LlmClient``: ``chat_stream()`` (a ``ChatStream`` of ``ChatCompletionChunk``) and
+  ``chat()`` (a ``ChatCompletion``); ``Timeout``; ``register_provider()``.
+- ``literllm.types``: the response dataclasses and the request ``TypedDict``s
+  (``MessageParam``, ``ToolParam``, ``ChatParams``, ...).
+- ``literllm.errors``: the exception tree (every class is also here at the top level).
+- ``SSEDecoder`` and ``EventStreamDecoder``: the parsers, for recorded bodies;
+  ``literllm.eventstream`` has the EventStream encoder and its integer header types.
+- ``literllm.testing``: ``LocalProvider``, a local OpenAI-compatible server with faults.
+- ``IMPLEMENTATION``: ``"c"`` when the compiled parsers are in use, else ``"py"``.
 
 ``import literllm`` loads the parsers and the error tree only; the client, the providers and
 the chunk types load on first use of one of their names (PEP 562), so tools that only parse
@@ -18,7 +35,6 @@ from ._parsers import (
     SSEDecoder,
 )
 from ._parsers._eventstream_encoder import encode_event_message
-from ._parsers._shared import HeaderValue, Int8Header, Int16Header, Int32Header, Int64Header
 from ._version import __version__
 from .errors import (
     APIConnectionError,
@@ -73,11 +89,6 @@ __all__ = [
     "EventStreamTruncatedError",
     "FunctionCall",
     "FunctionDelta",
-    "HeaderValue",
-    "Int8Header",
-    "Int16Header",
-    "Int32Header",
-    "Int64Header",
     "LiterLlmError",
     "LlmClient",
     "MalformedChunkError",

@@ -23,13 +23,10 @@ from literllm import (
     ChecksumError,
     EventStreamError,
     EventStreamTruncatedError,
-    Int8Header,
-    Int16Header,
-    Int32Header,
-    Int64Header,
     StreamTruncatedError,
     encode_event_message,
 )
+from literllm.eventstream import Int8Header, Int16Header, Int32Header, Int64Header
 
 # crcmod is the independent second opinion on every CRC (the decoders use zlib).
 _crc32 = crcmod.predefined.mkCrcFun("crc-32")

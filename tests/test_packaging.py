@@ -53,6 +53,7 @@ def test_public_names_exact() -> None:
         "providers",
         "testing",
         "client",
+        "eventstream",
     }
     assert set(literllm.__all__) == exported | {"__version__"}
     for name in literllm.__all__:
@@ -209,3 +210,13 @@ def test_readme_commands_and_ci_agree() -> None:
     ci = (ROOT / ".ci" / "run").read_text()
     assert "# install, then run the whole test suite" in ci  # read from the README
     assert "rm " not in ci and "git clean" not in ci
+
+
+def test_help_is_readable() -> None:
+    """help(literllm) shows the package's own surface, not a thousand inherited int methods."""
+    import pydoc
+
+    text = pydoc.render_doc(literllm, renderer=pydoc.plaintext)
+    assert "bit_length" not in text and "from_bytes" not in text
+    assert "Where things are" in text
+    assert len(text.splitlines()) < 4500, len(text.splitlines())

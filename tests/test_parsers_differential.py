@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import literllm
+import literllm.eventstream
 from literllm import EventStreamError, SSEError, StreamTruncatedError
 
 SETTINGS = settings(
@@ -80,10 +81,10 @@ def _run_es(module: ModuleType, pieces: list[bytes]) -> Any:
 
 _header_values = st.one_of(
     st.booleans(),
-    st.integers(-(2**7), 2**7 - 1).map(literllm.Int8Header),
-    st.integers(-(2**15), 2**15 - 1).map(literllm.Int16Header),
-    st.integers(-(2**31), 2**31 - 1).map(literllm.Int32Header),
-    st.integers(-(2**63), 2**63 - 1).map(literllm.Int64Header),
+    st.integers(-(2**7), 2**7 - 1).map(literllm.eventstream.Int8Header),
+    st.integers(-(2**15), 2**15 - 1).map(literllm.eventstream.Int16Header),
+    st.integers(-(2**31), 2**31 - 1).map(literllm.eventstream.Int32Header),
+    st.integers(-(2**63), 2**63 - 1).map(literllm.eventstream.Int64Header),
     st.binary(max_size=20),
     st.text(max_size=20),
 )

@@ -1,0 +1,118 @@
+"""The README's recipes, run as written against the local provider server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from literllm import LlmClient
+from literllm.testing import Fault, LocalProvider, openai_chunk_objects
+
+KEY = "sk-test-recipes"
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def _recipe(marker: str) -> dict[str, Any]:
+    """Run the README's python block after ``marker``; its globals."""
+    text = README.read_text()
+    start = text.index("```python\n", text.index(marker)) + len("```python\n")
+    namespace: dict[str, Any] = {"__name__": "readme_recipe"}
+    exec(compile(text[start : text.index("```", start)], str(README), "exec"), namespace)
+    return namespace
+
+
+@pytest.fixture
+async def relay_url(server: LocalProvider) -> AsyncIterator[str]:
+    recipe = _recipe("<!-- relay-recipe")
+    assert [r.resource.canonical for r in recipe["app"].router.routes()] == ["/chat"]
+    app = web.Application()
+    app.router.add_post("/chat", recipe["relay"])
+    async with LlmClient(api_key=KEY, base_url=server.base_url) as llm:
+        app[recipe["LLM"]] = llm
+        runner = web.AppRunner(app, handler_cancellation=True)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        try:
+            yield f"http://127.0.0.1:{port}/chat"
+        finally:
+            await runner.cleanup()
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[LocalProvider]:
+    async with LocalProvider(api_key=KEY, pieces=(1, 64)) as provider:
+        yield provider
+
+
+async def _browser_events(response: aiohttp.ClientResponse) -> AsyncIterator[str]:
+    buffer = b""
+    async for piece in response.content.iter_any():
+        buffer += piece
+        while b"\n\n" in buffer:
+            event, buffer = buffer.split(b"\n\n", 1)
+            yield event.decode()
+
+
+async def test_relay_streams_the_reply_to_the_browser(
+    server: LocalProvider, relay_url: str
+) -> None:
+    expected = "".join(
+        c["choices"][0]["delta"].get("content") or ""
+        for c in openai_chunk_objects(50) if c["choices"]
+    )
+    async with aiohttp.ClientSession() as browser, browser.post(
+        relay_url, json={"prompt": "hi"}
+    ) as response:
+        assert response.content_type == "text/event-stream"
+        events = [event async for event in _browser_events(response)]
+    assert events[-1] == "data: [DONE]"
+    assert "".join(json.loads(e[len("data: "):])["text"] for e in events[:-1]) == expected
+    assert server.completed == 1
+
+
+async def test_browser_leaving_closes_upstream_at_once(
+    server: LocalProvider, relay_url: str
+) -> None:
+    server.fault = Fault(stall_after_events=8)  # the provider then goes quiet for an hour
+    async with aiohttp.ClientSession() as browser:
+        response = await browser.post(relay_url, json={"prompt": "hi"})
+        seen = 0
+        async for _event in _browser_events(response):
+            seen += 1
+            if seen == 3:
+                break
+        response.close()  # the browser tab is closed
+        await asyncio.wait_for(server.disconnected.wait(), 2)
+    assert server.disconnects == 1 and server.completed == 0
+
+
+async def test_relay_tells_the_browser_about_a_broken_stream(
+    server: LocalProvider, relay_url: str
+) -> None:
+    server.fault = Fault(cut_after_events=10)
+    async with aiohttp.ClientSession() as browser, browser.post(
+        relay_url, json={"prompt": "hi"}
+    ) as response:
+        events = [event async for event in _browser_events(response)]
+    sent_text = [c for c in list(openai_chunk_objects(50))[:10] if c["choices"][0]["delta"].get("content")]
+    assert len(events) == len(sent_text) + 1  # every text chunk, then the error
+    assert events[-1].startswith("event: error\ndata: ")
+    assert "after 10 chunks" in json.loads(events[-1].split("data: ", 1)[1])
+
+
+async def test_relay_answers_502_before_any_chunk(server: LocalProvider, relay_url: str) -> None:
+    server.fault = Fault(status=400, body={"error": {"message": "bad model"}})
+    async with aiohttp.ClientSession() as browser, browser.post(
+        relay_url, json={"prompt": "hi"}
+    ) as response:
+        assert response.status == 502
+        assert "bad model" in (await response.json())["error"]
