@@ -1,13 +1,16 @@
-"""Client configuration shared by the client and the request types: ``Timeout``.
+"""Client configuration shared by the client and the request types: ``Timeout``, the logger.
 
 A leaf: it imports nothing from literllm (``types.py`` names ``Timeout`` in ``ChatParams``).
 """
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-__all__ = ["Timeout", "as_timeout"]
+if TYPE_CHECKING:
+    import logging
+
+__all__ = ["Timeout", "as_timeout", "log"]
 
 
 class Timeout(NamedTuple):
@@ -31,3 +34,17 @@ def as_timeout(value: float | Timeout | None, default: Timeout) -> Timeout:
     if isinstance(value, Timeout):
         return value
     return Timeout(connect=float(value), idle=float(value), total=None)
+
+
+_logger: logging.Logger | None = None
+
+
+def log() -> logging.Logger:
+    """The ``literllm`` logger (logging is imported on first use, not with literllm)."""
+    global _logger
+    if _logger is None:
+        import logging
+
+        _logger = logging.getLogger("literllm")
+        _logger.addHandler(logging.NullHandler())
+    return _logger

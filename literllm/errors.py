@@ -254,6 +254,8 @@ class MalformedChunkError(StreamError):
     """A chunk could not be decoded (bad JSON, wrong shape); ``raw`` keeps its payload."""
 
     raw: bytes = b""
+    events: list[Any] = []  # noqa: RUF012  (replaced per instance, never mutated)
+    """Transport events decoded before the undecodable bytes (delivered before the error)."""
 
 
 class ProviderStreamError(StreamError, APIError):

@@ -615,9 +615,13 @@ async def test_unroutable_and_unsupported_fail_before_io(server: LocalProvider) 
         assert unroutable.value.model == "llama-3"
         with pytest.raises(UnroutableModelError, match="'foo' is not a known provider"):
             await client.chat_stream("foo/bar", MESSAGES)
-        with pytest.raises(ProviderNotSupportedError, match="no adapter") as unsupported:
-            await client.chat_stream("claude-sonnet-4", MESSAGES)
-        assert unsupported.value.provider == "anthropic"
+        literllm.register_provider(
+            "elsewhere", server.base_url, adapter="literllm_plugins.nonesuch:Adapter",
+            replace=True,
+        )
+        with pytest.raises(ProviderNotSupportedError, match="is not installed") as unsupported:
+            await client.chat_stream("elsewhere/model", MESSAGES)
+        assert unsupported.value.provider == "elsewhere"
     async with LlmClient(api_key=KEY, provider="nonesuch") as client:
         with pytest.raises(UnknownProviderError, match="unknown provider 'nonesuch'"):
             await client.chat_stream("some-model", MESSAGES)

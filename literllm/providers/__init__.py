@@ -1,18 +1,24 @@
 """Provider registry and model routing: ``"provider/model"`` -> (provider, model name).
 
-A provider is a name, a base URL, how its key is sent and which environment variable holds it,
-and the adapter for its wire format. Nothing here does I/O or imports aiohttp.
+A provider is a name, a base URL, the environment variables its key is read from, and the
+adapter for its API, named by import path and imported on first use (so importing the client
+imports no provider module). Nothing here does I/O or imports aiohttp.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from ..errors import UnknownProviderError, UnroutableModelError
-from ._base import ProviderAdapter
-from .openai import OpenAIChatAdapter
+from ..errors import (
+    ConfigurationError,
+    ProviderNotSupportedError,
+    UnknownProviderError,
+    UnroutableModelError,
+)
+from ._base import AdapterFactory, ProviderAdapter
 
 __all__ = [
     "Provider",
@@ -22,18 +28,22 @@ __all__ = [
     "resolve_model",
 ]
 
-_OPENAI_CHAT = OpenAIChatAdapter()
+_OPENAI = "literllm.providers.openai:OpenAIChatAdapter"
 
 
 @dataclass(frozen=True, slots=True)
 class Provider:
     """How to reach one provider.
 
-    ``base_url`` follows the official SDK's convention: the client posts to
-    ``{base_url}/chat/completions``. ``api_key_env`` names the only environment variable a
-    key for this provider is read from. ``auth_header``/``auth_prefix`` say how the key is sent
-    (``Authorization: Bearer <key>`` by default). ``requires_key`` is false for local servers.
-    ``stream_usage`` says the provider accepts ``stream_options.include_usage``.
+    ``base_url`` follows the official SDK's convention (for the OpenAI family the client
+    posts to ``{base_url}/chat/completions``; for Anthropic to ``{base_url}/v1/messages``).
+    ``api_key_env`` names the environment variable a key for this provider is read from
+    (``also_key_env``: others, read after it); no other provider's variable is ever read.
+    ``auth_header``/``auth_prefix`` say how an OpenAI-family key is sent
+    (``Authorization: Bearer <key>`` by default). ``requires_key`` is false for local servers
+    and for providers with other credentials (SigV4, OAuth). ``stream_usage`` says an
+    OpenAI-family provider accepts ``stream_options.include_usage``. ``adapter`` is the
+    ``module:Class`` of the provider's ``ProviderAdapter`` (built with this ``Provider``).
     """
 
     name: str
@@ -43,11 +53,36 @@ class Provider:
     auth_prefix: str = "Bearer "
     requires_key: bool = True
     stream_usage: bool = False
-    adapter: ProviderAdapter | None = field(default=_OPENAI_CHAT, repr=False, compare=False)
+    adapter: str = _OPENAI
+    also_key_env: tuple[str, ...] = ()
+    _loaded: list[ProviderAdapter] = field(
+        default_factory=list, init=False, repr=False, compare=False
+    )
 
     def api_key_from_env(self) -> str | None:
-        """This provider's key from its own environment variable, if set."""
-        return os.environ.get(self.api_key_env) or None if self.api_key_env else None
+        """This provider's key from its own environment variables, if set."""
+        for name in (self.api_key_env, *self.also_key_env):
+            if name:
+                value = os.environ.get(name)
+                if value:
+                    return value
+        return None
+
+    def load_adapter(self) -> ProviderAdapter:
+        """The provider's adapter, imported and built on first use."""
+        if not self._loaded:
+            module, _, name = self.adapter.partition(":")
+            try:
+                factory: AdapterFactory = getattr(importlib.import_module(module), name)
+            except ModuleNotFoundError as exc:
+                if exc.name != module:
+                    raise
+                raise ProviderNotSupportedError(
+                    f"provider {self.name!r}: its adapter {self.adapter!r} is not installed",
+                    provider=self.name,
+                ) from exc
+            self._loaded.append(factory(self))
+        return self._loaded[0]
 
 
 def _openai_family(
@@ -111,17 +146,47 @@ _BUILTIN = [
     _openai_family(
         "llamafile", "http://localhost:8080/v1", "LLAMAFILE_API_KEY", stream_usage=False, local=True
     ),
-    # Known by name so that routing can say so; their adapters are not built yet.
-    Provider("anthropic", "https://api.anthropic.com/v1", "ANTHROPIC_API_KEY", adapter=None),
+    Provider(
+        "anthropic",
+        "https://api.anthropic.com",
+        "ANTHROPIC_API_KEY",
+        adapter="literllm.providers.anthropic:AnthropicAdapter",
+    ),
     Provider(
         "gemini",
-        "https://generativelanguage.googleapis.com/v1beta",
+        "https://generativelanguage.googleapis.com",
         "GEMINI_API_KEY",
-        adapter=None,
+        also_key_env=("GOOGLE_API_KEY",),
+        adapter="literllm.providers.gemini:GeminiAdapter",
     ),
-    Provider("cohere", "https://api.cohere.com/v2", "COHERE_API_KEY", adapter=None),
-    Provider("bedrock", "", "AWS_ACCESS_KEY_ID", adapter=None),
-    Provider("azure", "", "AZURE_API_KEY", adapter=None),
+    Provider(
+        "vertex_ai",
+        "https://{location}-aiplatform.googleapis.com",
+        None,
+        requires_key=False,  # google-auth's default credentials unless a token is passed
+        adapter="literllm.providers.gemini:VertexAdapter",
+    ),
+    Provider(
+        "cohere",
+        "https://api.cohere.com",
+        "COHERE_API_KEY",
+        also_key_env=("CO_API_KEY",),
+        adapter="literllm.providers.cohere:CohereAdapter",
+    ),
+    Provider(
+        "bedrock",
+        "https://bedrock-runtime.{region}.amazonaws.com",
+        "AWS_BEARER_TOKEN_BEDROCK",  # a Bedrock API key; else SigV4 from botocore's chain
+        requires_key=False,
+        adapter="literllm.providers.bedrock:BedrockAdapter",
+    ),
+    Provider(
+        "azure",
+        "",  # the resource's endpoint: base_url=, provider_options or AZURE_OPENAI_ENDPOINT
+        "AZURE_OPENAI_API_KEY",
+        also_key_env=("AZURE_API_KEY",),
+        adapter="literllm.providers.azure:AzureOpenAIAdapter",
+    ),
 ]
 
 _REGISTRY: dict[str, Provider] = {p.name: p for p in _BUILTIN}
@@ -149,17 +214,20 @@ def register_provider(
     auth_prefix: str = "Bearer ",
     requires_key: bool | None = None,
     stream_usage: bool = False,
+    adapter: str = "openai",
     replace: bool = False,
 ) -> Provider:
-    """Add a custom OpenAI-compatible provider, routed as ``"name/model"``.
+    """Add a custom provider, routed as ``"name/model"``; OpenAI-compatible by default.
 
     ``auth_header``/``auth_prefix`` set how the key travels (``api-key`` with an empty prefix
     for Azure-style servers). ``requires_key`` defaults to whether ``api_key_env`` is given.
+    ``adapter`` is the wire format: a built-in provider's name (``"anthropic"`` for a proxy
+    that speaks Anthropic's Messages API) or the ``module:Class`` of an adapter of your own.
     """
     if not name or not name[0].isalnum() or not set(name) <= _NAME_CHARACTERS:
-        raise ValueError(f"provider name {name!r}: use lowercase letters, digits, _ . -")
+        raise ConfigurationError(f"provider name {name!r}: use lowercase letters, digits, _ . -")
     if name in _REGISTRY and not replace:
-        raise ValueError(f"provider {name!r} exists; pass replace=True to redefine it")
+        raise ConfigurationError(f"provider {name!r} exists; pass replace=True to redefine it")
     provider = Provider(
         name,
         base_url.rstrip("/"),
@@ -168,6 +236,7 @@ def register_provider(
         auth_prefix=auth_prefix,
         requires_key=api_key_env is not None if requires_key is None else requires_key,
         stream_usage=stream_usage,
+        adapter=adapter if ":" in adapter else get_provider(adapter).adapter,
     )
     _REGISTRY[name] = provider
     return provider

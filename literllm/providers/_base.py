@@ -1,39 +1,79 @@
-"""What every provider adapter offers the client. Adapters do no I/O: bytes in, chunks out."""
+"""What every provider adapter offers the client. Adapters do no I/O: bytes in, chunks out.
+
+A ``ProviderAdapter`` builds a whole request (method, URL, headers, body), names the ``Auth``
+that signs it, and reads its provider's error bodies and request ids. A ``StreamAdapter``
+owns one response's decoder and content type: the client hands it bytes, gets transport
+events back (``feed``), turns each into a chunk (``on_event``) and, when the body ends, asks
+it whether the stream was complete (``finish``), the way h11's connection object, not its
+caller, decides that a peer closed too early.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 import orjson
 
-from ..errors import APIError, api_error_class_for_status
+from .._parsers import EventStreamDecoder, SSEDecoder
+from ..errors import (
+    APIError,
+    EventStreamError,
+    MalformedChunkError,
+    SSEError,
+    StreamTruncatedError,
+    api_error_class_for_status,
+)
 from ..types import ChatCompletion, ChatCompletionChunk, Message, MessageParam
 
+if TYPE_CHECKING:
+    from . import Provider
+
 __all__ = [
+    "SSE_CONTENT_TYPE",
+    "Auth",
     "ErrorDetails",
+    "EventStreamTransport",
     "HttpRequest",
     "ProviderAdapter",
+    "SSETransport",
     "StreamAdapter",
     "error_details",
+    "header",
     "quote_body",
 ]
 
 ERROR_BODY_QUOTE = 512
+SSE_CONTENT_TYPE = "text/event-stream"
+EVENTSTREAM_CONTENT_TYPE = "application/vnd.amazon.eventstream"
 
 
 class HttpRequest(NamedTuple):
-    """A request an adapter wants sent: the client adds the base URL, auth and transport."""
+    """A request as it is to be sent (before ``Auth`` signs it)."""
 
-    path: str
+    method: str
+    url: str
+    headers: dict[str, str]
     body: bytes
-    headers: Mapping[str, str] = {}
+
+    def __repr__(self) -> str:  # never show headers: they may hold a key
+        return f"HttpRequest({self.method} {self.url.partition('?')[0]})"
+
+
+class Auth(Protocol):
+    """Signs a request; awaited by the client once per attempt (a SigV4 signature covers the
+    final URL and body, an OAuth token can expire between retries)."""
+
+    async def apply(self, request: HttpRequest) -> HttpRequest: ...
 
 
 class StreamAdapter(Protocol):
-    """Turns one response's transport events into chunks; one instance per response."""
+    """One response's stream: bytes in, transport events out, one chunk per event."""
 
-    transport: Literal["sse", "eventstream"]
+    @property
+    def content_type(self) -> str:
+        """The content type the response must have (``text/event-stream``, ...)."""
+        ...
 
     @property
     def done(self) -> bool:
@@ -45,7 +85,15 @@ class StreamAdapter(Protocol):
         """Content received so far, in pieces (what an error reports as received)."""
         ...
 
-    def on_event(self, event: Any) -> ChatCompletionChunk | None:
+    def feed(self, data: bytes, /) -> Sequence[Any]:
+        """The transport events these bytes completed.
+
+        Raises ``MalformedChunkError`` for undecodable bytes; its ``events`` holds the events
+        completed before them, to be delivered first.
+        """
+        ...
+
+    def on_event(self, event: Any, /) -> ChatCompletionChunk | None:
         """The chunk one transport event makes, or ``None`` (keep-alives, the terminal event).
 
         Raises ``StreamError`` subclasses (malformed data, provider error events).
@@ -57,21 +105,6 @@ class StreamAdapter(Protocol):
         ...
 
 
-class ProviderAdapter(Protocol):
-    """Builds requests and reads responses for one wire format."""
-
-    def chat_request(
-        self, model: str, messages: Sequence[MessageParam | Message], params: Mapping[str, Any],
-        *, stream: bool, stream_usage: bool,
-    ) -> HttpRequest:
-        """The request for a chat call; ``messages`` may hold ``Message`` objects (replies)."""
-        ...
-
-    def new_stream(self) -> StreamAdapter: ...
-
-    def parse_completion(self, body: bytes) -> ChatCompletion: ...
-
-
 class ErrorDetails(NamedTuple):
     """What an error response said, reduced to what an ``APIError`` carries."""
 
@@ -80,19 +113,61 @@ class ErrorDetails(NamedTuple):
     body: Any
 
 
+class ProviderAdapter(Protocol):
+    """Requests and responses of one provider's API (one instance per ``Provider``)."""
+
+    def chat_request(
+        self,
+        model: str,
+        messages: Sequence[MessageParam | Message],
+        params: Mapping[str, Any],
+        *,
+        stream: bool,
+        base_url: str | None,
+        options: Mapping[str, Any],
+    ) -> HttpRequest:
+        """The request for a chat call; ``base_url`` is the client's override, if any.
+
+        Raises ``ConfigurationError`` for what cannot be sent (a missing region, ...).
+        """
+        ...
+
+    def auth(self, key: str | None, options: Mapping[str, Any]) -> Auth | None:
+        """How requests are signed, given the key routed to this provider (if any)."""
+        ...
+
+    def new_stream(self, model: str) -> StreamAdapter: ...
+
+    def parse_completion(self, body: bytes, model: str) -> ChatCompletion:
+        """A non-streamed reply; raises ``MalformedChunkError`` for a body of the wrong shape."""
+        ...
+
+    def error_details(self, status: int, body: bytes) -> ErrorDetails: ...
+
+    def request_id(self, headers: Mapping[str, str]) -> str | None: ...
+
+
+class AdapterFactory(Protocol):
+    def __call__(self, provider: Provider, /) -> ProviderAdapter: ...
+
+
 def quote_body(body: bytes) -> str:
     """The start of a response body (at most 512 bytes), for error messages."""
     text = body[:ERROR_BODY_QUOTE].decode("utf-8", "replace")
     return text + ("..." if len(body) > ERROR_BODY_QUOTE else "")
 
 
+def parse_error_body(body: bytes) -> Any:
+    """An error body as JSON if it is JSON, else its quoted text (``None`` when empty)."""
+    try:
+        return orjson.loads(body) if body else None
+    except orjson.JSONDecodeError:
+        return quote_body(body)
+
+
 def error_details(status: int, body: bytes) -> ErrorDetails:
     """Read an error body the way most providers write it: ``{"error": {"message": ...}}``."""
-    parsed: Any
-    try:
-        parsed = orjson.loads(body) if body else None
-    except orjson.JSONDecodeError:
-        parsed = quote_body(body)
+    parsed = parse_error_body(body)
     message = None
     if isinstance(parsed, dict):
         error = parsed.get("error", parsed)
@@ -104,3 +179,79 @@ def error_details(status: int, body: bytes) -> ErrorDetails:
     if not isinstance(message, str) or not message:
         message = quote_body(body) if body else "(empty body)"
     return ErrorDetails(api_error_class_for_status(status), message, parsed)
+
+
+def header(headers: Mapping[str, str], *names: str) -> str | None:
+    """The first of ``names`` the response carries (request ids go by several names)."""
+    for name in names:
+        value = headers.get(name)
+        if value:
+            return value
+    return None
+
+
+def join_url(base: str, path: str, query: str = "") -> str:
+    """``base`` + ``path`` (+ ``query``), keeping a query string ``base`` already has."""
+    base, _, base_query = base.partition("?")
+    url = base.rstrip("/") + path
+    joined = "&".join(part for part in (base_query, query) if part)
+    return f"{url}?{joined}" if joined else url
+
+
+def undecodable(error: SSEError | EventStreamError, events: Sequence[Any]) -> MalformedChunkError:
+    """The stream error for bytes the transport decoder refused; ``events`` came before."""
+    failure = MalformedChunkError(f"undecodable stream: {error}", events=list(events))
+    failure.__cause__ = error
+    return failure
+
+
+class SSETransport:
+    """The SSE half of a stream adapter: owns the decoder, yields ``(event, data)`` pairs."""
+
+    __slots__ = ("_decoder", "_feed_raw")
+    content_type = SSE_CONTENT_TYPE
+
+    def __init__(self) -> None:
+        self._decoder = SSEDecoder()
+        self._feed_raw = self._decoder.feed_raw
+
+    def feed(self, data: bytes, /) -> list[tuple[bytes, bytes]]:
+        """``(event type, data)`` pairs completed by ``data``."""
+        try:
+            return self._feed_raw(data)
+        except SSEError as exc:
+            raise undecodable(exc, exc.events) from exc
+
+    def check_end(self, done: bool) -> None:
+        """Raise if the body ended inside an event that the terminal event did not follow."""
+        if self._decoder.pending and not done:
+            raise StreamTruncatedError("the stream ended inside an unfinished event")
+
+
+class EventStreamTransport:
+    """The AWS EventStream half of a stream adapter: owns the decoder, yields messages."""
+
+    __slots__ = ("_decoder", "_feed")
+    content_type = EVENTSTREAM_CONTENT_TYPE
+
+    def __init__(self) -> None:
+        self._decoder = EventStreamDecoder()
+        self._feed = self._decoder.feed
+
+    def feed(self, data: bytes, /) -> Sequence[Any]:
+        """The EventStream messages completed by ``data``."""
+        try:
+            return self._feed(data)
+        except EventStreamError as exc:
+            raise undecodable(exc, exc.messages) from exc
+
+    def check_end(self, done: bool) -> None:
+        """Raise if the body ended inside a frame."""
+        try:
+            self._decoder.close()
+        except EventStreamError as exc:
+            if not done:
+                raise StreamTruncatedError(
+                    f"the stream ended inside an unfinished frame ({exc})"
+                ) from exc
+

@@ -1,6 +1,7 @@
 """Stub for the compiled OpenAI stream twin; mirrors ``_openai_stream_py.OpenAIChatStream``."""
 
-from typing import Literal, final
+from collections.abc import Callable
+from typing import ClassVar, final
 
 from ..types import ChatCompletionChunk
 
@@ -8,10 +9,13 @@ __all__ = ["OpenAIChatStream"]
 
 @final
 class OpenAIChatStream:
-    """Chunks from one chat-completions SSE response (``feed_raw`` pairs in, chunks out)."""
+    """Chunks from one chat-completions SSE response (bytes in, chunks out)."""
 
-    transport: Literal["sse", "eventstream"]
+    content_type: ClassVar[str]
     text_parts: list[str]
+    @property
+    def feed(self) -> Callable[[bytes], list[tuple[bytes, bytes]]]:
+        """``(event_type, data)`` pairs from response bytes."""
     def __init__(self) -> None: ...
     @property
     def done(self) -> bool:

@@ -17,6 +17,7 @@ from cpython.set cimport PySet_Add, PySet_Contains, PySet_Discard
 import orjson
 
 from ..types import ChatCompletionChunk, Delta, StreamChoice
+from ._base import SSE_CONTENT_TYPE, SSETransport
 from ._openai_stream_py import DONE, build_chunk, check_complete, decode_event
 
 cdef extern from "Python.h":
@@ -116,16 +117,20 @@ cdef class OpenAIChatStream:
     """Chunks from one chat-completions SSE response (see ``_openai_stream_py``)."""
 
     cdef public list text_parts
+    cdef readonly object feed
+    cdef object _transport
     cdef set _seen
     cdef set _open
     cdef bint _done
 
-    transport = "sse"
+    content_type = SSE_CONTENT_TYPE
 
     def __init__(self):
         self._done = False
         self._seen = set()
         self._open = set()
+        self._transport = SSETransport()
+        self.feed = self._transport.feed
         self.text_parts = []
 
     @property
@@ -219,4 +224,5 @@ cdef class OpenAIChatStream:
 
     def finish(self):
         """The body ended: complete after ``[DONE]`` or once every choice has finished."""
+        self._transport.check_end(self._done)
         check_complete(self._done, self._seen, self._open)

@@ -12,12 +12,13 @@ inside the stream arrives as ``{"error": {...}}`` (or an ``event: error``). Mist
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 import orjson
 
 from ..errors import MalformedChunkError, StreamTruncatedError, stream_error_class_for_status
 from ..types import ChatCompletionChunk, Delta, FunctionDelta, StreamChoice, ToolCallDelta, Usage
+from ._base import SSE_CONTENT_TYPE, SSETransport
 
 __all__ = [
     "OpenAIChatStream",
@@ -207,15 +208,18 @@ def check_complete(done: bool, seen: set[int], open_: set[int]) -> None:
 
 
 class OpenAIChatStream:
-    """Chunks from one chat-completions SSE response (``feed_raw`` pairs in, chunks out)."""
+    """Chunks from one chat-completions SSE response (bytes in, chunks out)."""
 
-    transport: Literal["sse", "eventstream"] = "sse"
-    __slots__ = ("_done", "_open", "_seen", "text_parts")
+    content_type = SSE_CONTENT_TYPE
+    __slots__ = ("_done", "_open", "_seen", "_transport", "feed", "text_parts")
 
     def __init__(self) -> None:
         self._done = False
         self._seen: set[int] = set()  # choice indexes that have appeared
         self._open: set[int] = set()  # ... and have no finish_reason yet
+        self._transport = SSETransport()
+        self.feed = self._transport.feed
+        """``(event_type, data)`` pairs from response bytes."""
         self.text_parts: list[str] = []
         """Content received so far, in pieces."""
 
@@ -235,4 +239,5 @@ class OpenAIChatStream:
 
     def finish(self) -> None:
         """The body ended: complete after ``[DONE]`` or once every choice has finished."""
+        self._transport.check_end(self._done)
         check_complete(self._done, self._seen, self._open)

@@ -2,7 +2,8 @@
 
 Requests go to ``POST {base_url}/chat/completions``. The stream adapter
 (``OpenAIChatStream``) has a pure-Python twin and a compiled one; the compiled one is used
-whenever the compiled parsers are (``literllm.IMPLEMENTATION == "c"``).
+whenever the compiled parsers are (``literllm.IMPLEMENTATION == "c"``): the selector in
+``literllm._parsers`` picks "c" only when this twin is built too, so a process never mixes.
 """
 
 from __future__ import annotations
@@ -23,23 +24,25 @@ from ..types import (
     MessageParam,
     ToolCall,
 )
-from ._base import HttpRequest
+from ._auth import KeyHeader
+from ._base import ErrorDetails, HttpRequest, error_details, header, join_url
 from ._openai_stream_py import mistral_parts, quote, usage_from
 
 if TYPE_CHECKING:
+    from . import Provider
+    from ._base import Auth
     from ._openai_stream_py import OpenAIChatStream
 elif IMPLEMENTATION == "c":
-    try:
-        from ._openai_stream_c import OpenAIChatStream
-    except ImportError:
-        from ._openai_stream_py import OpenAIChatStream
+    from ._openai_stream_c import OpenAIChatStream
 else:
     from ._openai_stream_py import OpenAIChatStream
 
-__all__ = ["OpenAIChatAdapter", "OpenAIChatStream"]
+__all__ = ["OpenAIChatAdapter", "OpenAIChatStream", "outbound_messages"]
+
+_REQUEST_ID_HEADERS = ("x-request-id", "request-id")
 
 
-def _outbound(messages: Sequence[MessageParam | Message]) -> Sequence[Any]:
+def outbound_messages(messages: Sequence[MessageParam | Message]) -> Sequence[Any]:
     """The messages as sent: a ``Message`` reply becomes its assistant turn."""
     if not any(isinstance(m, Message) for m in messages):
         return messages
@@ -56,7 +59,14 @@ def _assistant_turn(message: Message) -> AssistantMessageParam:
 class OpenAIChatAdapter:
     """Requests and responses of ``POST {base_url}/chat/completions``."""
 
-    __slots__ = ()
+    __slots__ = ("_provider",)
+    path = "/chat/completions"
+
+    def __init__(self, provider: Provider) -> None:
+        self._provider = provider
+
+    def url(self, model: str, base_url: str | None, options: Mapping[str, Any]) -> str:
+        return join_url(base_url or self._provider.base_url, self.path)
 
     def chat_request(
         self,
@@ -65,22 +75,40 @@ class OpenAIChatAdapter:
         params: Mapping[str, Any],
         *,
         stream: bool,
-        stream_usage: bool,
+        base_url: str | None,
+        options: Mapping[str, Any],
     ) -> HttpRequest:
-        body: dict[str, Any] = {"model": model, "messages": _outbound(messages)}
+        body: dict[str, Any] = {"model": model, "messages": outbound_messages(messages)}
         body.update(params)
         if stream:
             body["stream"] = True
-            if stream_usage and "stream_options" not in body:
+            if self._provider.stream_usage and "stream_options" not in body:
                 body["stream_options"] = {"include_usage": True}
         else:
             body.pop("stream_options", None)
-        return HttpRequest("/chat/completions", orjson.dumps(body))
+        headers = {
+            "Content-Type": "application/json",
+            "Accept": "text/event-stream" if stream else "application/json",
+        }
+        return HttpRequest(
+            "POST", self.url(model, base_url, options), headers, orjson.dumps(body)
+        )
 
-    def new_stream(self) -> OpenAIChatStream:
+    def auth(self, key: str | None, options: Mapping[str, Any]) -> Auth | None:
+        if key is None:
+            return None
+        return KeyHeader(self._provider.auth_header, key, self._provider.auth_prefix)
+
+    def new_stream(self, model: str) -> OpenAIChatStream:
         return OpenAIChatStream()
 
-    def parse_completion(self, body: bytes) -> ChatCompletion:
+    def error_details(self, status: int, body: bytes) -> ErrorDetails:
+        return error_details(status, body)
+
+    def request_id(self, headers: Mapping[str, str]) -> str | None:
+        return header(headers, *_REQUEST_ID_HEADERS)
+
+    def parse_completion(self, body: bytes, model: str) -> ChatCompletion:
         try:
             obj = orjson.loads(body)
             choices = []

@@ -1,0 +1,336 @@
+"""``ChatStream``: the async iterator over one streamed response.
+
+Reads the body, hands the bytes to the provider's ``StreamAdapter`` and yields its chunks;
+runs the idle timer; closes the connection on every way out. Knows no wire format.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Sequence
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from ._config import log
+from .errors import (
+    MalformedChunkError,
+    StreamError,
+    StreamTimeoutError,
+    StreamTruncatedError,
+)
+from .types import ChatCompletionChunk
+
+if TYPE_CHECKING:
+    import asyncio
+
+    import aiohttp
+
+    from .providers._base import StreamAdapter
+
+__all__ = ["ChatStream"]
+
+_NO_EVENTS: tuple[Any, ...] = ()
+
+
+class _IdleTimeout(TimeoutError):
+    """Set on the response body by the idle timer to wake the pending read."""
+
+
+class _Interrupted(Exception):
+    """Set on the response body to wake the pending read after an error was recorded."""
+
+
+def _idle_timer_fired(ref: weakref.ref[ChatStream]) -> None:
+    stream = ref()
+    if stream is not None:
+        stream._idle_timer_fired()
+
+
+class ChatStream:
+    """The chunks of one streamed reply: an async iterator and an async context manager.
+
+    Leaving ``async for`` early (when nothing else holds the stream), ``aclose()``, leaving
+    ``async with`` and cancelling the task all close the connection at once. Everything raised
+    while iterating is a ``StreamError`` that carries ``chunks_received`` and ``text``.
+    """
+
+    __slots__ = (
+        "__weakref__",
+        "_adapter",
+        "_bytes",
+        "_closed",
+        "_content",
+        "_deadline",
+        "_error",
+        "_error_told",
+        "_events",
+        "_feed",
+        "_finished",
+        "_idle",
+        "_loop",
+        "_on_event",
+        "_pos",
+        "_received",
+        "_response",
+        "_timer",
+        "_total",
+        "_waiting",
+        "model",
+        "provider",
+        "request_id",
+    )
+
+    def __init__(
+        self,
+        response: aiohttp.ClientResponse,
+        adapter: StreamAdapter,
+        *,
+        provider: str,
+        model: str,
+        request_id: str | None,
+        idle: float | None,
+        total: float | None = None,
+    ) -> None:
+        self._response = response
+        self._total = total
+        self._content = response.content
+        self._adapter = adapter
+        self._feed: Callable[[bytes], Sequence[Any]] = adapter.feed
+        self._events: Sequence[Any] = _NO_EVENTS
+        self._pos = 0
+        self._on_event = adapter.on_event
+        self._received = 0
+        self._bytes = 0
+        self._error: StreamError | None = None
+        self._error_told = False
+        self._finished = False
+        self._closed = False
+        self._idle = idle
+        import asyncio
+
+        self._loop = asyncio.get_running_loop()
+        self._deadline = 0.0
+        self._timer: asyncio.TimerHandle | None = None
+        self._waiting = False
+        self.provider = provider
+        """The provider's name as routed."""
+        self.model = model
+        """The model name sent to the provider."""
+        self.request_id = request_id
+        """The provider's request id, when it sent one."""
+
+    @property
+    def chunks_received(self) -> int:
+        """How many chunks this stream has yielded."""
+        return self._received
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else "open"
+        return (
+            f"<ChatStream provider={self.provider!r} model={self.model!r} "
+            f"chunks_received={self._received} {state}>"
+        )
+
+    def __aiter__(self) -> ChatStream:
+        return self
+
+    async def __anext__(self) -> ChatCompletionChunk:
+        # NOTE: chunks are built one per call, from the events of the last read: building a
+        # whole read's chunks ahead would keep hundreds of fresh objects alive at once and
+        # make the cyclic GC run (and promote them) several times per stream.
+        while True:
+            pos = self._pos
+            events = self._events
+            if pos < len(events):
+                self._pos = pos + 1
+                try:
+                    chunk = self._on_event(events[pos])
+                except StreamError as exc:
+                    self._events = _NO_EVENTS
+                    self._fail(exc, exc.__cause__)
+                    raise self._pending_error() from exc.__cause__
+                if chunk is not None:
+                    self._received += 1
+                    return chunk
+                if self._adapter.done:
+                    self._events = _NO_EVENTS
+                    self._pos = 0
+                    self._finished = True
+                    self._release()
+                continue
+            await self._read()
+
+    async def __aenter__(self) -> ChatStream:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._close()
+
+    async def aclose(self) -> None:
+        """Stop reading and close the connection now."""
+        self._close()
+
+    def __del__(self) -> None:
+        # `break` out of `async for` drops the last reference: close the socket right here
+        # rather than when a finalizer task gets around to it.
+        if not getattr(self, "_closed", True):
+            try:
+                self._close()
+            except Exception:
+                # An interpreter or event loop shutting down; nothing is left to close.
+                log().debug("closing a dropped stream failed", exc_info=True)
+
+    def _close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._finished = True
+            self._events = _NO_EVENTS
+            self._stop_timer()
+            self._response.close()
+
+    def _release(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._stop_timer()
+            self._response.release()
+
+    def _stop_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _idle_timer_fired(self) -> None:
+        # One timer per idle period instead of one per read: it fires at the first deadline
+        # and re-arms itself if content moved the deadline since.
+        self._timer = None
+        if self._closed or not self._waiting:
+            return
+        if self._loop.time() < self._deadline:
+            self._timer = self._loop.call_at(self._deadline, _idle_timer_fired, weakref.ref(self))
+            return
+        self._content.set_exception(_IdleTimeout())
+
+    async def _read(self) -> None:
+        """Read until the decoder yields events; raise at the end of the stream or an error."""
+        feed = self._feed
+        if self._idle is not None:
+            # Silence is counted from the later of the last content and this request for more,
+            # so a slow consumer never causes an idle timeout.
+            self._deadline = self._loop.time() + self._idle
+            if self._timer is None:
+                self._timer = self._loop.call_at(
+                    self._deadline, _idle_timer_fired, weakref.ref(self)
+                )
+        while True:
+            if self._error is not None:
+                raise self._pending_error()
+            if self._finished:
+                raise StopAsyncIteration
+            self._waiting = True
+            try:
+                data = await self._content.readany()
+            except _Interrupted:
+                continue  # the error was recorded before the reader was woken
+            except _IdleTimeout as exc:
+                self._fail(
+                    StreamTimeoutError(
+                        f"no content for {self._idle} s (idle timeout)", timeout_kind="idle"
+                    ),
+                    exc,
+                )
+                continue
+            except OSError as exc:
+                self._transport_failed(exc)
+                continue
+            except BaseException as exc:
+                import aiohttp
+
+                if isinstance(exc, aiohttp.ClientError):
+                    self._transport_failed(exc)
+                    continue
+                # Cancellation and anything unexpected: the connection must not linger.
+                self._close()
+                raise
+            finally:
+                self._waiting = False
+            if not data:
+                self._end_of_body(None)
+                continue
+            self._bytes += len(data)
+            try:
+                events = feed(data)
+            except MalformedChunkError as exc:
+                # Deliver what the decoder completed before the bad input, then fail.
+                self._fail(exc, exc.__cause__)
+                events = exc.events
+            if events:
+                self._events = events
+                self._pos = 0
+                return
+
+    def _transport_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, TimeoutError):
+            # Not ours (that is _IdleTimeout): aiohttp's, i.e. the request's total timeout.
+            kind = "total" if self._total is not None else "read"
+            self._fail(StreamTimeoutError(f"{kind} timeout expired", timeout_kind=kind), exc)
+        else:
+            self._end_of_body(exc)
+
+    def _end_of_body(self, cause: BaseException | None) -> None:
+        """The body ended (``cause``: the connection broke): finished, or truncated?"""
+        try:
+            self._adapter.finish()
+        except StreamError as exc:
+            # Say what happened in our words: aiohttp's (a TransferEncodingError "400", ...)
+            # would mislead; it stays reachable as __cause__.
+            how = "the connection closed" if cause is not None else "the body ended"
+            self._fail(
+                StreamTruncatedError(f"{how} after {self._bytes:,} bytes; {exc.message}"),
+                cause if cause is not None else exc.__cause__,
+            )
+            return
+        self._finished = True
+        self._release()
+
+    def _abort(self, error: StreamError) -> None:
+        """End the stream now with ``error`` (its client closed), waking a pending read."""
+        if self._closed:
+            return
+        if self._waiting:
+            # Before the response is closed, so that this (not aiohttp's "Connection closed")
+            # is what the pending read raises.
+            self._content.set_exception(_Interrupted())
+        self._fail(error, None)
+
+    def _fail(self, error: StreamError, cause: BaseException | None) -> None:
+        """Record the error (raised once the events before it are delivered); close at once."""
+        if cause is not None and error.__cause__ is None:
+            error.__cause__ = cause
+        self._error = error
+        self._response.close()
+        self._closed = True
+        self._stop_timer()
+
+    def _pending_error(self) -> StreamError:
+        """The recorded error, told what was received before it (once)."""
+        error = self._error
+        assert error is not None
+        if not self._error_told:
+            self._error_told = True
+            text = "".join(self._adapter.text_parts)
+            error.chunks_received = self._received
+            error.text = text
+            error.provider = self.provider
+            error.message = (
+                f"{error.message} (after {self._received} chunks, {len(text)} characters)"
+            )
+            error.args = (error.message,)
+        self._finished = True
+        return error
+
+
