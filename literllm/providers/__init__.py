@@ -75,8 +75,8 @@ class Provider:
             try:
                 factory: AdapterFactory = getattr(importlib.import_module(module), name)
             except ModuleNotFoundError as exc:
-                if exc.name != module:
-                    raise
+                if exc.name is None or not f"{module}.".startswith(f"{exc.name}."):
+                    raise  # the adapter is there; something it imports is not
                 raise ProviderNotSupportedError(
                     f"provider {self.name!r}: its adapter {self.adapter!r} is not installed",
                     provider=self.name,
