@@ -12,7 +12,7 @@ from types import ModuleType
 
 import pytest
 
-from literllm.bench.workloads import bedrock_converse_stream, openai_chat_stream, split_random
+from literllm.testing import bedrock_converse_stream, openai_chat_stream, split_random
 
 pytest.importorskip("pytest_benchmark")
 

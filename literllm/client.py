@@ -234,11 +234,14 @@ class LlmClient:
             for name, value in call.items()
             if value is not None and name not in CLIENT_OPTIONS
         }
-        extra_body = call.get("extra_body")
-        if extra_body:
-            params.update(extra_body)
         request = adapter.chat_request(
-            model_name, messages, params, stream=stream, base_url=self._base_url, options=options
+            model_name,
+            messages,
+            params,
+            extra_body=call.get("extra_body") or {},
+            stream=stream,
+            base_url=self._base_url,
+            options=options,
         )
         headers = {**self._headers, **request.headers}
         extra_headers = call.get("extra_headers")

@@ -21,8 +21,8 @@ from typing import Any
 
 from .. import __version__
 from .._parsers import IMPLEMENTATION
+from ..testing._builders import bedrock_converse_stream, openai_chat_stream, split_random
 from ._peers import peer_unavailable
-from .workloads import bedrock_converse_stream, openai_chat_stream, split_random
 
 __all__ = ["Result", "main"]
 

@@ -122,13 +122,17 @@ class ProviderAdapter(Protocol):
         messages: Sequence[MessageParam | Message],
         params: Mapping[str, Any],
         *,
+        extra_body: Mapping[str, Any],
         stream: bool,
         base_url: str | None,
         options: Mapping[str, Any],
     ) -> HttpRequest:
-        """The request for a chat call; ``base_url`` is the client's override, if any.
+        """The request for a chat call.
 
-        Raises ``ConfigurationError`` for what cannot be sent (a missing region, ...).
+        ``params`` are the call's OpenAI-named parameters (to translate); ``extra_body`` goes
+        into the provider's body as it is, last; ``base_url`` is the client's override, if
+        any. Raises ``ConfigurationError`` for what cannot be sent (a missing region, a
+        parameter the provider does not take, ...).
         """
         ...
 

@@ -50,6 +50,9 @@ _ERROR_STATUS = {
     "internal_server_error": 500,
     "api_error": 500,
     "overloaded_error": 529,
+    "billing_error": 402,
+    "request_too_large": 413,
+    "timeout_error": 504,
     "service_unavailable": 503,
     "service_unavailable_error": 503,
 }

@@ -74,12 +74,14 @@ class OpenAIChatAdapter:
         messages: Sequence[MessageParam | Message],
         params: Mapping[str, Any],
         *,
+        extra_body: Mapping[str, Any],
         stream: bool,
         base_url: str | None,
         options: Mapping[str, Any],
     ) -> HttpRequest:
         body: dict[str, Any] = {"model": model, "messages": outbound_messages(messages)}
         body.update(params)
+        body.update(extra_body)
         if stream:
             body["stream"] = True
             if self._provider.stream_usage and "stream_options" not in body:

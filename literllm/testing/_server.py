@@ -1,31 +1,4 @@
-"""A local provider server for tests and benchmarks, and stream builders.
-
-``LocalProvider`` is an aiohttp app on 127.0.0.1 that speaks OpenAI's chat-completions wire
-format byte for byte: it checks ``Authorization``, streams SSE in realistic network pieces
-(random 1-16 KiB writes by default), answers non-streaming requests with the JSON
-``chat.completion`` the same script adds up to (content, reasoning, tool calls, usage), and
-injects faults (``Fault``). It can play a script of chunk objects or a recorded body as it is.
-
-    async with LocalProvider(api_key="sk-test") as server:
-        async with LlmClient(api_key="sk-test", base_url=server.base_url) as client:
-            async with await client.chat_stream("openai/gpt-4o", messages) as stream:
-                async for chunk in stream:
-                    ...
-        assert server.completed == 1
-
-What the server saw and did, for assertions:
-
-- ``requests``: every request (``RecordedRequest``: method, path, headers, parsed JSON body);
-- ``completed``: streams sent to their end; ``disconnects``: streams the client closed first
-  (``disconnected``, an ``asyncio.Event``, is set at the first one);
-- ``active`` / ``max_active``: streams being sent now / the most at the same time.
-
-The server runs with aiohttp's ``handler_cancellation=True``, so a client that leaves shows
-at once in ``disconnects``; aiohttp's own default is off (a handler then runs to its end).
-
-``python -m literllm.testing --port 8011`` runs it from the command line (the benchmark starts
-it that way, in its own process). A model named ``chunks-N`` streams N generated chunks.
-"""
+"""The local provider server: routes every wire format, records requests, injects faults."""
 
 from __future__ import annotations
 
@@ -36,54 +9,48 @@ import itertools
 import json
 import re
 import signal
-import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from aiohttp import web
 
-from ._parsers._eventstream_encoder import encode_event_message
-from .bench.workloads import openai_chat_stream, openai_chunk_objects, split_random
+from ._builders import (
+    ScriptedReply,
+    openai_chat_stream,
+    openai_chunk_objects,
+    split_random,
+    text_reply,
+)
+from ._wire import WireFormat
+from .anthropic import AnthropicWire
+from .bedrock import BedrockWire
+from .cohere import CohereWire
+from .gemini import GeminiWire, VertexWire
+from .openai import AzureWire, OpenAIWire, completion_from_stream, sse_body
 
-__all__ = [
-    "Fault",
-    "LocalProvider",
-    "RecordedRequest",
-    "encode_event_message",
-    "openai_chat_stream",
-    "openai_chunk_objects",
-    "split_random",
-    "sse_body",
-]
+__all__ = ["WIRE_FORMATS", "Fault", "LocalProvider", "RecordedRequest", "default_reply"]
 
 DEFAULT_PIECES = (1024, 16 * 1024)
-_CHUNKS_MODEL = re.compile(r"(?:^|/)chunks-(\d+)$")
-_AUTH_ERROR = {
-    "error": {
-        "message": "Incorrect API key provided.",
-        "type": "invalid_request_error",
-        "param": None,
-        "code": "invalid_api_key",
-    }
+_CHUNKS_MODEL = re.compile(r"(?:^|/)chunks-(\d+)(?::\w+)?$")
+WIRE_FORMATS: dict[str, WireFormat] = {
+    wire.name: wire
+    for wire in (
+        OpenAIWire(), AzureWire(), AnthropicWire(), GeminiWire(), VertexWire(), BedrockWire(),
+        CohereWire(),
+    )
 }
 
 
-def sse_body(objects: Iterable[Any], *, done: bool = True) -> bytes:
-    """An SSE body of ``data:`` events, one per JSON object, then ``data: [DONE]``."""
-    parts = [
-        b"data: " + json.dumps(o, separators=(",", ":"), ensure_ascii=False).encode() + b"\n\n"
-        for o in objects
-    ]
-    if done:
-        parts.append(b"data: [DONE]\n\n")
-    return b"".join(parts)
-
-
-def _events(body: bytes) -> list[bytes]:
-    """Split an SSE body into its events (each keeping its blank-line terminator)."""
-    events = re.split(rb"(?<=\n\n)|(?<=\r\n\r\n)|(?<=\r\r)", body)
-    return [e for e in events if e]
+def default_reply(seed: int = 0) -> ScriptedReply:
+    """The reply every format streams by default: the text of the default OpenAI script."""
+    objects = list(openai_chunk_objects(50, seed=seed))
+    text = [o["choices"][0]["delta"].get("content") for o in objects if o["choices"]]  # type: ignore[index]
+    return ScriptedReply(
+        text=[t for t in text if t], prompt_tokens=78, completion_tokens=47,
+        id="msg_local_default", model="local-model",
+    )
 
 
 @dataclass
@@ -111,9 +78,11 @@ class Fault:
     ping_while_stalled: float | None = None
     """While stalled, send an SSE comment (``: ping``) every this many seconds."""
     malformed_at: int | None = None
-    """Replace this event's data with invalid JSON."""
+    """Replace this event with one whose JSON is cut short."""
     error_at: int | None = None
-    """Replace this event with ``data: {"error": error_object}``."""
+    """Replace this event with the provider's mid-stream error form carrying
+    ``error_object`` (OpenAI: ``data: {"error": error_object}``; Anthropic: an ``error``
+    event; Bedrock: an exception frame whose ``:exception-type`` is its ``type``; ...)."""
     error_object: dict[str, Any] = field(
         default_factory=lambda: {"message": "The server had an error.", "type": "server_error"}
     )
@@ -138,12 +107,16 @@ class RecordedRequest:
 
 
 class LocalProvider:
-    """An OpenAI-compatible chat-completions server on 127.0.0.1 (see the module docstring).
+    """A local server speaking every supported provider's wire format (see the module docs).
 
     Args:
-        api_key: the key clients must send (``None``: no auth check).
-        chunks: chunk objects to stream (default: 50 generated ones).
-        body: a recorded SSE body to stream as it is (wins over ``chunks``).
+        api_key: the key clients must send, each format in its own header (``None``: no auth
+            check). For Bedrock, a well-formed SigV4 ``Authorization`` whose credential is
+            this key as the access key id, or ``Bearer <key>`` (a Bedrock API key).
+        chunks: OpenAI chunk objects to stream on the OpenAI endpoints (default: 50 generated).
+        reply: a ``ScriptedReply`` every format streams in its own shape (default: the text
+            of the default OpenAI script); also the non-streaming answer.
+        body: a recorded body to stream as it is on every endpoint (wins over the others).
         pieces: (low, high) sizes of the random writes the body is cut into.
         fault: what to do wrong (see ``Fault``); may be changed between requests.
         delay: seconds to wait between two writes (0: none).
@@ -154,6 +127,7 @@ class LocalProvider:
         *,
         api_key: str | None = "sk-local-test",
         chunks: Sequence[Any] | None = None,
+        reply: ScriptedReply | None = None,
         body: bytes | None = None,
         pieces: tuple[int, int] = DEFAULT_PIECES,
         fault: Fault | None = None,
@@ -161,9 +135,9 @@ class LocalProvider:
         seed: int = 0,
     ) -> None:
         self.api_key = api_key
-        self.body = body if body is not None else sse_body(
-            chunks if chunks is not None else openai_chunk_objects(50, seed=seed)
-        )
+        self.body = body
+        self.reply = reply
+        self.chunks = list(chunks) if chunks is not None else None
         self.pieces = pieces
         self.fault = fault
         self.delay = delay
@@ -179,7 +153,7 @@ class LocalProvider:
         self.max_active = 0
         """The most streams that were being sent at the same time."""
         self._faulted = 0
-        self._generated: dict[int, bytes] = {}
+        self._rendered: dict[tuple[str, str, int], bytes] = {}
         self._split_cache: dict[int, tuple[bytes, list[bytes]]] = {}
         self._runner: web.AppRunner | None = None
         self._ids = itertools.count(1)
@@ -187,13 +161,27 @@ class LocalProvider:
 
     @property
     def base_url(self) -> str:
-        """``http://127.0.0.1:PORT/v1``, as a client's ``base_url``."""
+        """``http://127.0.0.1:PORT/v1``: an OpenAI-style ``base_url``."""
         return f"http://127.0.0.1:{self.port}/v1"
+
+    @property
+    def root_url(self) -> str:
+        """``http://127.0.0.1:PORT``: the ``base_url`` for every other provider (their SDKs
+        append ``/v1/messages``, ``/v1beta/models/...``, ``/model/...``, ``/v2/chat``)."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def url_for(self, provider: str) -> str:
+        """The ``base_url`` a client uses for ``provider`` here."""
+        return self.base_url if provider not in WIRE_FORMATS or provider == "openai" else (
+            self.root_url
+        )
 
     async def start(self, *, port: int = 0) -> str:
         """Listen on 127.0.0.1 (``port`` 0: any free port); returns ``base_url``."""
         app = web.Application()
-        app.router.add_post("/v1/chat/completions", self._chat)
+        for wire in WIRE_FORMATS.values():
+            for route in wire.routes():
+                app.router.add_post(route, partial(self._chat, wire))
         self._runner = web.AppRunner(app, handler_cancellation=True, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", port, backlog=1024)
@@ -226,44 +214,65 @@ class LocalProvider:
             self._faulted += 1
         return fault
 
-    def _body_for(self, model: str) -> bytes:
+    def _reply_for(self, model: str) -> ScriptedReply:
         match = _CHUNKS_MODEL.search(model)
-        if not match:
-            return self.body
-        n = int(match.group(1))
-        if n not in self._generated:
-            self._generated[n] = openai_chat_stream(n, seed=self.seed)
-        return self._generated[n]
+        if match:
+            return text_reply(int(match.group(1)), seed=self.seed)
+        return self.reply or default_reply(self.seed)
 
-    async def _chat(self, request: web.Request) -> web.StreamResponse:
+    def _body_for(self, wire: WireFormat, model: str) -> bytes:
+        if self.body is not None:
+            return self.body
+        match = _CHUNKS_MODEL.search(model)
+        n = int(match.group(1)) if match else -1
+        key = (wire.name, "" if match else model, n)
+        if wire.name == "openai" and self.reply is None:
+            if match:
+                key = (wire.name, "", n)
+                if key not in self._rendered:
+                    self._rendered[key] = openai_chat_stream(n, seed=self.seed)
+                return self._rendered[key]
+            return sse_body(self.chunks or openai_chunk_objects(50, seed=self.seed))
+        if key not in self._rendered or self.reply is not None:
+            self._rendered[key] = wire.stream_body(self._reply_for(model))
+        return self._rendered[key]
+
+    async def _chat(self, wire: WireFormat, request: web.Request) -> web.StreamResponse:
         raw = await request.read()
         try:
             payload = json.loads(raw) if raw else None
         except ValueError:
             payload = None
         self.requests.append(
-            RecordedRequest(request.method, request.path, dict(request.headers), payload)
+            RecordedRequest(request.method, request.path_qs, dict(request.headers), payload)
         )
         request_id = f"req_{next(self._ids):06d}"
-        if self.api_key is not None and request.headers.get("Authorization") != (
-            f"Bearer {self.api_key}"
-        ):
-            return web.json_response(_AUTH_ERROR, status=401, headers={"x-request-id": request_id})
-        if not isinstance(payload, dict) or "messages" not in payload:
+        ids = {"x-request-id": request_id, "request-id": request_id,
+               "x-amzn-RequestId": request_id}
+        if self.api_key is not None and not wire.authorized(request.headers, self.api_key):
+            status, error = wire.auth_error()
+            return web.json_response(error, status=status, headers=ids)
+        problem = wire.problem(request.query, payload)
+        if problem is not None:
             return web.json_response(
-                {"error": {"message": "messages is required", "type": "invalid_request_error"}},
-                status=400,
+                {"error": {"message": problem, "type": "invalid_request_error"}}, status=400,
+                headers=ids,
             )
         fault = self._current_fault()
         if fault is not None and (fault.status is not None or fault.content_type is not None):
             return self._fault_response(fault, request_id)
-        body = self._body_for(str(payload.get("model", "")))
-        if not payload.get("stream"):
-            return web.json_response(_completion(body), headers={"x-request-id": request_id})
+        model = wire.model(request.match_info, payload)
+        if not wire.wants_stream(request.path, request.query, payload):
+            if wire.name in ("openai", "azure") and self.reply is None:
+                answer = completion_from_stream(self._body_for(WIRE_FORMATS["openai"], model))
+            else:
+                answer = wire.completion(self._reply_for(model))
+            return web.json_response(answer, headers=ids)
+        body = self._body_for(wire, model)
         self.active += 1
         self.max_active = max(self.max_active, self.active)
         try:
-            return await self._stream(request, body, fault, request_id)
+            return await self._stream(request, wire, body, fault, ids)
         finally:
             self.active -= 1
 
@@ -283,17 +292,18 @@ class LocalProvider:
         )
 
     async def _stream(
-        self, request: web.Request, body: bytes, fault: Fault | None, request_id: str
+        self,
+        request: web.Request,
+        wire: WireFormat,
+        body: bytes,
+        fault: Fault | None,
+        ids: dict[str, str],
     ) -> web.StreamResponse:
         # Without a fault the cached pieces are written as they are; with one, the body is
         # re-cut into its events and changed as the fault says.
         response = web.StreamResponse(
             status=200,
-            headers={
-                "Content-Type": "text/event-stream; charset=utf-8",
-                "Cache-Control": "no-cache",
-                "x-request-id": request_id,
-            },
+            headers={"Content-Type": wire.content_type, "Cache-Control": "no-cache", **ids},
         )
         if fault is None:
             # The common case (and the benchmark's): the same pieces every time.
@@ -306,16 +316,15 @@ class LocalProvider:
                 raise
             self.completed += 1
             return response
-        events = _events(body)
+        events = wire.split_events(body)
         cut = False
         stall: int | None = None
         if fault.no_done:
-            events = [e for e in events if not e.startswith(b"data: [DONE]")]
+            events = [e for e in events if not wire.is_terminal(e)]
         if fault.malformed_at is not None and fault.malformed_at < len(events):
-            events[fault.malformed_at] = b'data: {"id": "broken", "choices": [\n\n'
+            events[fault.malformed_at] = wire.malformed_event()
         if fault.error_at is not None and fault.error_at < len(events):
-            error = json.dumps({"error": fault.error_object}).encode()
-            events[fault.error_at] = b"data: " + error + b"\n\n"
+            events[fault.error_at] = wire.error_event(fault.error_object)
         if fault.cut_after_events is not None:
             events = events[: fault.cut_after_events]
             cut = True
@@ -375,55 +384,6 @@ class LocalProvider:
             await response.write(b": ping\n\n")
 
 
-def _completion(body: bytes) -> dict[str, Any]:
-    """The non-streaming reply equivalent to a streamed body: content, reasoning, tool calls
-    (merged by index, arguments joined), finish reason and usage of choice 0."""
-    content: list[str] = []
-    reasoning: list[str] = []
-    calls: dict[int, dict[str, Any]] = {}
-    first: dict[str, Any] = {}
-    finish = None
-    usage = None
-    for event in _events(body):
-        data = event.strip()[len(b"data: ") :]
-        if data == b"[DONE]":
-            continue
-        obj = json.loads(data)
-        first = first or obj
-        usage = obj.get("usage") or usage
-        for choice in obj.get("choices", ()):
-            delta = choice.get("delta") or {}
-            content.append(delta.get("content") or "")
-            reasoning.append(delta.get("reasoning_content") or "")
-            for call in delta.get("tool_calls") or ():
-                entry = calls.setdefault(
-                    call.get("index", 0),
-                    {"id": "", "type": "function", "function": {"name": "", "arguments": ""}},
-                )
-                entry["id"] = entry["id"] or call.get("id") or ""
-                function = call.get("function") or {}
-                entry["function"]["name"] += function.get("name") or ""
-                entry["function"]["arguments"] += function.get("arguments") or ""
-            finish = choice.get("finish_reason") or finish
-    message: dict[str, Any] = {"role": "assistant", "content": "".join(content) or None}
-    if any(reasoning):
-        message["reasoning_content"] = "".join(reasoning)
-    if calls:
-        message["tool_calls"] = [calls[index] for index in sorted(calls)]
-    message["refusal"] = None
-    return {
-        "id": first.get("id", "chatcmpl-local"),
-        "object": "chat.completion",
-        "created": first.get("created", 0),
-        "model": first.get("model", "local"),
-        "choices": [
-            {"index": 0, "message": message, "logprobs": None, "finish_reason": finish or "stop"}
-        ],
-        "usage": usage,
-        "system_fingerprint": first.get("system_fingerprint"),
-    }
-
-
 async def _serve(args: argparse.Namespace) -> None:
     server = LocalProvider(
         api_key=args.api_key or None,
@@ -452,5 +412,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,6 +1,7 @@
-"""Deterministic benchmark workloads: realistic provider streams and their network splits.
+"""Stream builders: deterministic provider streams, scripted replies and network splits.
 
-Stdlib only (plus literllm's own encoder), so ``python -m literllm.bench`` needs nothing else.
+Stdlib only (plus literllm's own encoder), so ``python -m literllm.bench`` needs nothing else;
+the benchmark and the local server both build their workloads here.
 """
 
 from __future__ import annotations
@@ -8,14 +9,19 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 from .._parsers._eventstream_encoder import encode_event_message
 
 __all__ = [
+    "ScriptedReply",
+    "ScriptedToolCall",
     "bedrock_converse_stream",
     "openai_chat_stream",
     "openai_chunk_objects",
+    "random_reply",
     "split_random",
+    "text_reply",
 ]
 
 _WORDS = [
@@ -211,3 +217,83 @@ def split_random(data: bytes, low: int, high: int, *, seed: int = 0) -> list[byt
         pieces.append(data[pos : pos + size])
         pos += size
     return pieces
+
+
+@dataclass
+class ScriptedToolCall:
+    """A client tool call a scripted reply makes; ``arguments`` is JSON text in pieces."""
+
+    id: str
+    name: str
+    arguments: list[str] = field(default_factory=list)
+
+    @property
+    def arguments_text(self) -> str:
+        return "".join(self.arguments)
+
+
+@dataclass
+class ScriptedReply:
+    """A reply in no provider's format; each wire format of the local server renders it.
+
+    ``text`` and ``reasoning`` are the pieces as they are to stream; ``finish_reason`` is
+    OpenAI's normalised value (each format writes its own: ``end_turn``, ``STOP``, ...).
+    """
+
+    text: list[str] = field(default_factory=list)
+    reasoning: list[str] = field(default_factory=list)
+    tool_calls: list[ScriptedToolCall] = field(default_factory=list)
+    finish_reason: str = "stop"
+    prompt_tokens: int = 11
+    completion_tokens: int = 7
+    id: str = "msg_local_0001"
+    model: str = "local-model"
+    signature: str = "c2lnbmF0dXJl"
+    """The thinking signature formats that have one send after the reasoning."""
+
+    @property
+    def content(self) -> str:
+        return "".join(self.text)
+
+    @property
+    def reasoning_text(self) -> str | None:
+        return "".join(self.reasoning) if self.reasoning else None
+
+
+def text_reply(n_pieces: int, *, seed: int = 0) -> ScriptedReply:
+    """A plain text reply of ``n_pieces`` word pieces (the benchmark's workload)."""
+    rng = random.Random(seed)
+    return ScriptedReply(
+        text=[_token(rng) for _ in range(n_pieces)],
+        prompt_tokens=25,
+        completion_tokens=n_pieces,
+    )
+
+
+def random_reply(seed: int) -> ScriptedReply:
+    """A random reply: unicode text, maybe thinking, maybe parallel tool calls, usage."""
+    rng = random.Random(seed)
+    text = [_token(rng) for _ in range(rng.randint(0, 30))]
+    reasoning = [_token(rng) for _ in range(rng.randint(0, 10))] if rng.random() < 0.5 else []
+    calls = []
+    for number in range(rng.choice((0, 0, 1, 2, 3))):
+        arguments = json.dumps(
+            {"city": rng.choice(_WORDS), "days": rng.randint(1, 9), "note": _token(rng)},
+            ensure_ascii=False,
+        )
+        cuts = sorted(rng.sample(range(1, len(arguments)), min(3, len(arguments) - 1)))
+        pieces = [arguments[a:b] for a, b in zip([0, *cuts], [*cuts, len(arguments)], strict=True)]
+        calls.append(ScriptedToolCall(f"call_{seed}_{number}", f"tool_{number}", pieces))
+    if not text and not calls:
+        text = [_token(rng)]
+    finish = "tool_calls" if calls else rng.choice(("stop", "stop", "length"))
+    return ScriptedReply(
+        text=text,
+        reasoning=reasoning,
+        tool_calls=calls,
+        finish_reason=finish,
+        prompt_tokens=rng.randint(1, 5000),
+        completion_tokens=rng.randint(1, 5000),
+        id=f"msg_{seed:08d}",
+        model=rng.choice(("model-a", "model-b-2025")),
+    )

@@ -1,0 +1,411 @@
+"""Anthropic's Messages API: ``POST {base_url}/v1/messages``, SSE events out.
+
+Wire reference: https://docs.anthropic.com/en/api/messages-streaming. A stream is
+``message_start``, per content block ``content_block_start`` / ``_delta`` / ``_stop``,
+``message_delta`` (stop reason, cumulative usage) and ``message_stop``, with ``ping``s between
+and ``error`` events for failures mid-stream (``overloaded_error`` arrives that way, with
+status 200 on the response). Complete at ``message_stop``.
+
+Mapping (as ``shared/conformance/providers/README.md`` writes it): ``text_delta`` is content,
+``thinking_delta`` reasoning (a ``signature_delta`` chunk carries the signature in
+``delta.extra``); each client ``tool_use`` block is a tool call numbered in the order the
+calls started; server-side blocks (``server_tool_use``, ``*_tool_result``, ...) are not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from ..errors import MalformedChunkError, StreamTruncatedError
+from ..types import ChatCompletion, ChatCompletionChunk, Delta, Message, MessageParam
+from ._auth import KeyHeader
+from ._base import ErrorDetails, HttpRequest, SSETransport, error_details, header, join_url
+from ._chunks import (
+    ChunkMaker,
+    completion,
+    decode_json,
+    image_source,
+    malformed,
+    messages_of,
+    require,
+    text_of,
+    tool_arguments,
+    tool_call,
+    usage,
+)
+from ._openai_stream_py import provider_error_event, quote
+
+if TYPE_CHECKING:
+    from . import Provider
+    from ._base import Auth
+
+__all__ = ["AnthropicAdapter", "AnthropicStream"]
+
+API_VERSION = "2023-06-01"
+DEFAULT_MAX_TOKENS = 4096
+# LiteLLM's mapping of OpenAI's reasoning_effort to a thinking budget.
+_THINKING_BUDGET = {"minimal": 1024, "low": 1024, "medium": 2048, "high": 4096, "xhigh": 8192}
+_FINISH = {
+    "end_turn": "stop",
+    "stop_sequence": "stop",
+    "pause_turn": "stop",
+    "max_tokens": "length",
+    "model_context_window_exceeded": "length",
+    "tool_use": "tool_calls",
+    "refusal": "content_filter",
+}
+_SUPPORTED = frozenset({
+    "temperature", "top_p", "max_tokens", "max_completion_tokens", "stop", "user", "tools",
+    "tool_choice", "parallel_tool_calls", "response_format", "reasoning_effort", "metadata",
+    "service_tier", "stream_options",
+})
+
+
+def finish_reason(stop_reason: str | None) -> str | None:
+    if stop_reason is None:
+        return None
+    return _FINISH.get(stop_reason, stop_reason)
+
+
+def _content_blocks(content: Any) -> list[dict[str, Any]] | str:
+    if content is None or isinstance(content, str):
+        return content or ""
+    blocks: list[dict[str, Any]] = []
+    for part in content:
+        kind = part.get("type")
+        if kind == "text":
+            blocks.append({"type": "text", "text": part.get("text") or ""})
+        elif kind == "image_url":
+            image = part.get("image_url") or {}
+            source, media_type, data = image_source(image.get("url") or "")
+            if source == "base64":
+                blocks.append({"type": "image", "source": {
+                    "type": "base64", "media_type": media_type, "data": data}})
+            else:
+                blocks.append({"type": "image", "source": {"type": "url", "url": data}})
+        else:
+            blocks.append(dict(part))  # an Anthropic block of the caller's own
+    return blocks
+
+
+def _assistant_blocks(message: Mapping[str, Any]) -> list[dict[str, Any]]:
+    blocks: list[dict[str, Any]] = [dict(b) for b in message.get("thinking_blocks") or ()]
+    text = text_of(message.get("content"))
+    if text:
+        blocks.append({"type": "text", "text": text})
+    for call in message.get("tool_calls") or ():
+        function = call.get("function") or {}
+        try:
+            arguments = orjson.loads(function.get("arguments") or "{}")
+        except orjson.JSONDecodeError:
+            arguments = {"arguments": function.get("arguments")}
+        blocks.append({"type": "tool_use", "id": call.get("id"),
+                       "name": function.get("name"), "input": arguments})
+    return blocks
+
+
+def translate_messages(
+    messages: Sequence[MessageParam | Message],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(system blocks, messages) in Anthropic's shape; tool results become user turns and
+    consecutive turns of one role merge, as the API requires them to alternate."""
+    system: list[dict[str, Any]] = []
+    turns: list[dict[str, Any]] = []
+
+    def add(role: str, blocks: list[dict[str, Any]] | str) -> None:
+        if isinstance(blocks, str):
+            blocks = [{"type": "text", "text": blocks}] if blocks else []
+        if turns and turns[-1]["role"] == role:
+            turns[-1]["content"].extend(blocks)
+        else:
+            turns.append({"role": role, "content": list(blocks)})
+
+    for message in messages_of(messages):
+        role = message.get("role")
+        if role in ("system", "developer"):
+            system.append({"type": "text", "text": text_of(message.get("content"))})
+        elif role == "user":
+            add("user", _content_blocks(message.get("content")))
+        elif role == "assistant":
+            add("assistant", _assistant_blocks(message))
+        elif role == "tool":
+            add("user", [{"type": "tool_result", "tool_use_id": message.get("tool_call_id"),
+                          "content": text_of(message.get("content"))}])
+        else:
+            raise MalformedChunkError(f"message role {role!r} is not one Anthropic takes")
+    return system, turns
+
+
+def _tool_choice(choice: Any, parallel: bool | None) -> dict[str, Any]:
+    if isinstance(choice, str):
+        out: dict[str, Any] = {"type": {"auto": "auto", "required": "any", "none": "none"}.get(
+            choice, choice)}
+    elif isinstance(choice, Mapping):
+        out = {"type": "tool", "name": (choice.get("function") or {}).get("name")}
+    else:
+        out = {"type": "auto"}
+    if parallel is False:
+        out["disable_parallel_tool_use"] = True
+    return out
+
+
+def request_body(
+    model: str, messages: Sequence[MessageParam | Message], params: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The Messages API body for OpenAI-named ``params``."""
+    require(params, "anthropic", _SUPPORTED)
+    system, turns = translate_messages(messages)
+    body: dict[str, Any] = {
+        "model": model,
+        "messages": turns,
+        "max_tokens": params.get("max_tokens") or params.get("max_completion_tokens")
+        or DEFAULT_MAX_TOKENS,
+    }
+    if system:
+        body["system"] = system
+    for name in ("temperature", "top_p", "service_tier"):
+        if name in params:
+            body[name] = params[name]
+    stop = params.get("stop")
+    if stop is not None:
+        body["stop_sequences"] = [stop] if isinstance(stop, str) else list(stop)
+    if "user" in params:
+        body["metadata"] = {"user_id": params["user"]}
+    tools = params.get("tools")
+    if tools:
+        body["tools"] = [
+            {"name": f.get("name"), "description": f.get("description", ""),
+             "input_schema": f.get("parameters") or {"type": "object", "properties": {}}}
+            for f in (tool.get("function") or {} for tool in tools)
+        ]
+    if "tool_choice" in params or "parallel_tool_calls" in params:
+        body["tool_choice"] = _tool_choice(
+            params.get("tool_choice"), params.get("parallel_tool_calls")
+        )
+    effort = params.get("reasoning_effort")
+    if effort is not None and effort != "none":
+        budget = _THINKING_BUDGET.get(effort, 2048)
+        body["thinking"] = {"type": "enabled", "budget_tokens": budget}
+        body["max_tokens"] = max(body["max_tokens"], budget + 1)
+    response_format = params.get("response_format")
+    if response_format and response_format.get("type") in ("json_schema", "json_object"):
+        schema = (response_format.get("json_schema") or {}).get("schema") or {"type": "object"}
+        body["output_format"] = {"type": "json_schema", "schema": schema}
+    return body
+
+
+class AnthropicAdapter:
+    """Requests and responses of ``POST {base_url}/v1/messages``."""
+
+    __slots__ = ("_provider",)
+
+    def __init__(self, provider: Provider) -> None:
+        self._provider = provider
+
+    def chat_request(
+        self,
+        model: str,
+        messages: Sequence[MessageParam | Message],
+        params: Mapping[str, Any],
+        *,
+        extra_body: Mapping[str, Any],
+        stream: bool,
+        base_url: str | None,
+        options: Mapping[str, Any],
+    ) -> HttpRequest:
+        body = request_body(model, messages, params)
+        if stream:
+            body["stream"] = True
+        body.update(extra_body)
+        headers = {
+            "Content-Type": "application/json",
+            "Accept": "text/event-stream" if stream else "application/json",
+            "anthropic-version": options.get("api_version", API_VERSION),
+        }
+        if "output_format" in body:
+            headers["anthropic-beta"] = "structured-outputs-2025-11-13"
+        url = join_url(base_url or options.get("base_url") or self._provider.base_url,
+                       "/v1/messages")
+        return HttpRequest("POST", url, headers, orjson.dumps(body))
+
+    def auth(self, key: str | None, options: Mapping[str, Any]) -> Auth | None:
+        return KeyHeader("x-api-key", key) if key is not None else None
+
+    def new_stream(self, model: str) -> AnthropicStream:
+        return AnthropicStream(model)
+
+    def error_details(self, status: int, body: bytes) -> ErrorDetails:
+        # {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
+        return error_details(status, body)
+
+    def request_id(self, headers: Mapping[str, str]) -> str | None:
+        return header(headers, "request-id", "x-request-id")
+
+    def parse_completion(self, body: bytes, model: str) -> ChatCompletion:
+        try:
+            obj = orjson.loads(body)
+            text: list[str] = []
+            thinking: list[str] = []
+            thinking_blocks: list[Any] = []
+            calls = []
+            for block in obj["content"]:
+                kind = block.get("type")
+                if kind == "text":
+                    text.append(block.get("text") or "")
+                elif kind in ("thinking", "redacted_thinking"):
+                    thinking.append(block.get("thinking") or "")
+                    thinking_blocks.append(block)
+                elif kind == "tool_use":
+                    calls.append(tool_call(block["id"], block["name"],
+                                           tool_arguments(block.get("input"))))
+            raw_usage = obj.get("usage") or {}
+            message_raw = {"role": "assistant", "content": "".join(text) or None,
+                           "thinking_blocks": thinking_blocks}
+            return completion(
+                id=obj.get("id") or "",
+                model=obj.get("model") or model,
+                content="".join(text) or None,
+                reasoning="".join(thinking) or None,
+                tool_calls=calls,
+                finish_reason=finish_reason(obj.get("stop_reason")),
+                usage=usage(_prompt_tokens(raw_usage, {}), raw_usage.get("output_tokens") or 0,
+                            raw_usage),
+                raw=obj,
+                message_raw=message_raw,
+            )
+        except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
+            raise MalformedChunkError(
+                f"response is not an Anthropic message ({exc!r}): {quote(body)}", raw=body
+            ) from exc
+
+
+def _prompt_tokens(start: Mapping[str, Any], update: Mapping[str, Any]) -> int:
+    total = 0
+    for name in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"):
+        value = update.get(name)
+        if value is None:
+            value = start.get(name)
+        total += value or 0
+    return total
+
+
+_CLIENT_TOOL = 1
+_OTHER = 0
+
+
+class AnthropicStream:
+    """Chunks from one Messages API SSE response."""
+
+    __slots__ = (
+        "_blocks", "_done", "_make", "_start_usage", "_stopped", "_tools", "_transport",
+        "feed", "text_parts",
+    )
+    content_type = SSETransport.content_type
+
+    def __init__(self, model: str) -> None:
+        self._transport = SSETransport()
+        self.feed = self._transport.feed
+        self._make = ChunkMaker(model)
+        self._done = False
+        self._stopped = False
+        self._start_usage: Mapping[str, Any] = {}
+        # content block index -> [tool call index, initial input, any argument piece sent]
+        self._blocks: dict[int, list[Any]] = {}
+        self._tools = 0
+        self.text_parts: list[str] = []
+
+    @property
+    def done(self) -> bool:
+        """``message_stop`` has arrived."""
+        return self._done
+
+    def on_event(self, event: tuple[bytes, bytes]) -> ChatCompletionChunk | None:
+        data = event[1]
+        obj = decode_json(data)
+        try:
+            kind = obj["type"]
+            if kind == "content_block_delta":
+                delta = obj["delta"]
+                delta_type = delta["type"]
+                if delta_type == "text_delta":
+                    text = delta["text"]
+                    self.text_parts.append(text)
+                    return self._make.content(text, obj)
+                if delta_type == "thinking_delta":
+                    return self._make.delta(
+                        Delta(None, None, None, None, delta["thinking"], delta), obj
+                    )
+                if delta_type == "input_json_delta":
+                    block = self._blocks.get(obj["index"])
+                    piece = delta["partial_json"]
+                    if block is None or not piece:
+                        return None  # a server tool's input, or an empty piece
+                    block[2] = True
+                    return self._make.tool_call(block[0], obj, arguments=piece)
+                # signature_delta, citations_delta, ...: reachable in delta.extra
+                return self._make.delta(Delta(None, None, None, None, None, delta), obj)
+            return self._other(kind, obj, data)
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise malformed(data, exc) from exc
+
+    def _other(self, kind: str, obj: dict[str, Any], data: bytes) -> ChatCompletionChunk | None:
+        make = self._make
+        if kind == "ping":
+            return None
+        if kind == "message_start":
+            message = obj["message"]
+            make.id = message.get("id") or ""
+            make.model = message.get("model") or make.model
+            self._start_usage = message.get("usage") or {}
+            return make.delta(Delta("assistant", "", None, None, None, message), obj)
+        if kind == "content_block_start":
+            block = obj["content_block"]
+            block_type = block.get("type")
+            if block_type == "tool_use":
+                index = self._tools
+                self._tools += 1
+                self._blocks[obj["index"]] = [index, block.get("input"), False]
+                return make.tool_call(
+                    index, obj, call_id=block.get("id") or "", name=block.get("name") or "",
+                    arguments="",
+                )
+            if block_type == "text" and block.get("text"):
+                self.text_parts.append(block["text"])
+                return make.content(block["text"], obj)
+            return None
+        if kind == "content_block_stop":
+            block = self._blocks.get(obj["index"])
+            if block is not None and not block[2]:
+                # No input_json_delta carried anything: the input is the block's initial one.
+                block[2] = True
+                return make.tool_call(block[0], obj, arguments=tool_arguments(block[1] or {}))
+            return None
+        if kind == "message_delta":
+            stop = (obj.get("delta") or {}).get("stop_reason")
+            raw_usage = obj.get("usage") or {}
+            self._stopped = True
+            chunk_usage = usage(
+                _prompt_tokens(self._start_usage, raw_usage),
+                raw_usage.get("output_tokens") or 0,
+                {**self._start_usage, **raw_usage},
+            )
+            return make.delta(
+                Delta(None, None, None, None, None, obj.get("delta")), obj,
+                finish_reason=finish_reason(stop), usage=chunk_usage,
+            )
+        if kind == "message_stop":
+            self._done = True
+            return None
+        if kind == "error":
+            raise provider_error_event(obj.get("error", obj), data)
+        return None  # an event type newer than this adapter
+
+    def finish(self) -> None:
+        """The body ended: complete only after ``message_stop``."""
+        self._transport.check_end(self._done)
+        if not self._done:
+            where = "after message_delta" if self._stopped else "before its stop reason"
+            raise StreamTruncatedError(f"stream ended before message_stop ({where})")
