@@ -266,6 +266,7 @@ class LlmClient:
     async def _send(self, prepared: _PreparedRequest) -> aiohttp.ClientResponse:
         """Send with retries; returns a 2xx response whose body is still unread."""
         import aiohttp
+        import yarl
 
         session = self._ensure_session()
         name = prepared.provider.name
@@ -282,7 +283,8 @@ class LlmClient:
                 response: aiohttp.ClientResponse = await _wait(
                     session.request(
                         request.method,
-                        request.url,
+                        # As built: re-quoting the path would break a signature over it.
+                        yarl.URL(request.url, encoded=True),
                         data=request.body,
                         headers=request.headers,
                         timeout=_client_timeout(timeout, stream=prepared.stream),
@@ -353,9 +355,9 @@ class LlmClient:
         _check_params("chat_stream", params)
         prepared = self._prepare(model, messages, params, stream=True)
         response = await self._send(prepared)
-        adapter = prepared.adapter.new_stream(prepared.model)
         name = prepared.provider.name
         request_id = prepared.adapter.request_id(response.headers)
+        adapter = prepared.adapter.new_stream(prepared.model, request_id)
         expected = adapter.content_type
         if response.content_type != expected:
             import aiohttp

@@ -8,6 +8,7 @@ import random
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -115,3 +116,44 @@ def splits(data: bytes, *, seeds: int = 4, explicit: list[bytes] | None = None,
             pieces.append(data[pos : pos + size])
             pos += size
         yield f"random{seed}", pieces
+
+
+def accumulate(chunks: list[Any]) -> dict[str, Any]:
+    """Merge chunks the way the conformance README says (OpenAI rules)."""
+    content: list[str] = []
+    reasoning: list[str] = []
+    calls: dict[int, dict[str, Any]] = {}
+    finish = None
+    usage = None
+    for chunk in chunks:
+        if chunk.usage is not None:
+            usage = {
+                "prompt_tokens": chunk.usage.prompt_tokens,
+                "completion_tokens": chunk.usage.completion_tokens,
+                "total_tokens": chunk.usage.total_tokens,
+            }
+        for choice in chunk.choices:
+            delta = choice.delta
+            if delta.content:
+                content.append(delta.content)
+            if delta.reasoning_content:
+                reasoning.append(delta.reasoning_content)
+            for call in delta.tool_calls or ():
+                entry = calls.setdefault(
+                    call.index,
+                    {"index": call.index, "id": None, "type": "function",
+                     "function": {"name": None, "arguments": ""}},
+                )
+                entry["id"] = entry["id"] or call.id
+                if call.function is not None:
+                    entry["function"]["name"] = entry["function"]["name"] or call.function.name
+                    entry["function"]["arguments"] += call.function.arguments or ""
+            if choice.finish_reason is not None:
+                finish = choice.finish_reason
+    return {
+        "content": "".join(content),
+        "reasoning": "".join(reasoning) or None,
+        "tool_calls": [calls[i] for i in sorted(calls)],
+        "finish_reason": finish,
+        "usage": usage,
+    }

@@ -14,7 +14,7 @@ from typing import Any
 
 import aiohttp
 import pytest
-from conftest import conformance
+from conftest import accumulate, conformance
 
 import literllm
 from literllm import (
@@ -57,47 +57,6 @@ async def server() -> AsyncIterator[LocalProvider]:
 async def client(server: LocalProvider) -> AsyncIterator[LlmClient]:
     async with LlmClient(api_key=KEY, base_url=server.base_url, max_retries=2) as llm:
         yield llm
-
-
-def accumulate(chunks: list[ChatCompletionChunk]) -> dict[str, Any]:
-    """Merge chunks the way the conformance README says (OpenAI rules)."""
-    content: list[str] = []
-    reasoning: list[str] = []
-    calls: dict[int, dict[str, Any]] = {}
-    finish = None
-    usage = None
-    for chunk in chunks:
-        if chunk.usage is not None:
-            usage = {
-                "prompt_tokens": chunk.usage.prompt_tokens,
-                "completion_tokens": chunk.usage.completion_tokens,
-                "total_tokens": chunk.usage.total_tokens,
-            }
-        for choice in chunk.choices:
-            delta = choice.delta
-            if delta.content:
-                content.append(delta.content)
-            if delta.reasoning_content:
-                reasoning.append(delta.reasoning_content)
-            for call in delta.tool_calls or ():
-                entry = calls.setdefault(
-                    call.index,
-                    {"index": call.index, "id": None, "type": "function",
-                     "function": {"name": None, "arguments": ""}},
-                )
-                entry["id"] = entry["id"] or call.id
-                if call.function is not None:
-                    entry["function"]["name"] = entry["function"]["name"] or call.function.name
-                    entry["function"]["arguments"] += call.function.arguments or ""
-            if choice.finish_reason is not None:
-                finish = choice.finish_reason
-    return {
-        "content": "".join(content),
-        "reasoning": "".join(reasoning) or None,
-        "tool_calls": [calls[i] for i in sorted(calls)],
-        "finish_reason": finish,
-        "usage": usage,
-    }
 
 
 async def collect(stream: literllm.ChatStream) -> list[ChatCompletionChunk]:

@@ -185,6 +185,7 @@ _BUILTIN = [
         "",  # the resource's endpoint: base_url=, provider_options or AZURE_OPENAI_ENDPOINT
         "AZURE_OPENAI_API_KEY",
         also_key_env=("AZURE_API_KEY",),
+        stream_usage=True,
         adapter="literllm.providers.azure:AzureOpenAIAdapter",
     ),
 ]

@@ -140,7 +140,10 @@ class ProviderAdapter(Protocol):
         """How requests are signed, given the key routed to this provider (if any)."""
         ...
 
-    def new_stream(self, model: str) -> StreamAdapter: ...
+    def new_stream(self, model: str, request_id: str | None) -> StreamAdapter:
+        """The adapter for one response (``request_id``: its header, for formats whose
+        body names no response id)."""
+        ...
 
     def parse_completion(self, body: bytes, model: str) -> ChatCompletion:
         """A non-streamed reply; raises ``MalformedChunkError`` for a body of the wrong shape."""

@@ -234,7 +234,7 @@ class AnthropicAdapter:
     def auth(self, key: str | None, options: Mapping[str, Any]) -> Auth | None:
         return KeyHeader("x-api-key", key) if key is not None else None
 
-    def new_stream(self, model: str) -> AnthropicStream:
+    def new_stream(self, model: str, request_id: str | None) -> AnthropicStream:
         return AnthropicStream(model)
 
     def error_details(self, status: int, body: bytes) -> ErrorDetails:

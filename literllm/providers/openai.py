@@ -101,7 +101,7 @@ class OpenAIChatAdapter:
             return None
         return KeyHeader(self._provider.auth_header, key, self._provider.auth_prefix)
 
-    def new_stream(self, model: str) -> OpenAIChatStream:
+    def new_stream(self, model: str, request_id: str | None) -> OpenAIChatStream:
         return OpenAIChatStream()
 
     def error_details(self, status: int, body: bytes) -> ErrorDetails:

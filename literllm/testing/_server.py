@@ -244,7 +244,7 @@ class LocalProvider:
         except ValueError:
             payload = None
         self.requests.append(
-            RecordedRequest(request.method, request.path_qs, dict(request.headers), payload)
+            RecordedRequest(request.method, request.raw_path, dict(request.headers), payload)
         )
         request_id = f"req_{next(self._ids):06d}"
         ids = {"x-request-id": request_id, "request-id": request_id,
