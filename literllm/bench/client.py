@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 __all__ = ["run_client_benchmarks"]
 
 API_KEY = "sk-bench"
+FLOOR = "raw aiohttp (floor)"
 MESSAGES: list[MessageParam] = [{"role": "user", "content": "Stream me a long answer."}]
 
 
@@ -51,21 +52,33 @@ def local_server() -> Iterator[str]:
 
 
 Runner = Callable[[str, str], Awaitable[tuple[int, float]]]
+"""``run(root_url, model) -> (items streamed, seconds to the first)``."""
+
+# The formats measured end to end: (title, provider prefix, literllm's base_url suffix).
+FORMATS = (
+    ("OpenAI chat completions (SSE)", "openai", "/v1"),
+    ("Anthropic Messages (SSE)", "anthropic", ""),
+    ("Bedrock ConverseStream (EventStream)", "bedrock", ""),
+)
 
 
-def _literllm_runner() -> tuple[Runner, Callable[[], Awaitable[None]]]:
+def _literllm_runner(provider: str, suffix: str) -> tuple[Runner, Callable[[], Awaitable[None]]]:
     from ..client import LlmClient
 
     clients: dict[str, LlmClient] = {}
 
-    async def run(base_url: str, model: str) -> tuple[int, float]:
-        llm = clients.get(base_url)
+    async def run(root_url: str, model: str) -> tuple[int, float]:
+        llm = clients.get(root_url)
         if llm is None:
-            llm = clients[base_url] = LlmClient(api_key=API_KEY, base_url=base_url)
+            # Bedrock here takes a Bedrock API key (bearer), so no SigV4 cost is measured.
+            llm = clients[root_url] = LlmClient(
+                api_key=API_KEY, base_url=root_url + suffix,
+                provider_options={"bedrock": {"region": "us-east-1"}},
+            )
         start = time.perf_counter()
         first = 0.0
         count = 0
-        async for _chunk in await llm.chat_stream(f"openai/{model}", MESSAGES):
+        async for _chunk in await llm.chat_stream(f"{provider}/{model}", MESSAGES):
             if not count:
                 first = time.perf_counter() - start
             count += 1
@@ -78,35 +91,81 @@ def _literllm_runner() -> tuple[Runner, Callable[[], Awaitable[None]]]:
     return run, close
 
 
-def _aiohttp_runner() -> tuple[Runner, Callable[[], Awaitable[None]]]:
-    import aiohttp
+def _floor_request(provider: str, root_url: str, model: str) -> tuple[str, bytes, dict[str, str]]:
     import orjson
 
-    session: list[aiohttp.ClientSession] = []
+    if provider == "anthropic":
+        body = {"model": model, "max_tokens": 1024, "messages": MESSAGES, "stream": True}
+        return root_url + "/v1/messages", orjson.dumps(body), {
+            "x-api-key": API_KEY, "anthropic-version": "2023-06-01"}
+    if provider == "bedrock":
+        body = {"messages": [{"role": "user", "content": [{"text": "Stream me a long answer."}]}]}
+        return root_url + f"/model/{model}/converse-stream", orjson.dumps(body), {
+            "Authorization": f"Bearer {API_KEY}"}
+    body = {"model": model, "messages": MESSAGES, "stream": True}
+    return root_url + "/v1/chat/completions", orjson.dumps(body), {
+        "Authorization": f"Bearer {API_KEY}"}
 
-    async def run(base_url: str, model: str) -> tuple[int, float]:
-        # The floor: the same request, the body read as raw bytes; chunks counted by "data:".
+
+def _aiohttp_runner(provider: str, suffix: str) -> tuple[Runner, Callable[[], Awaitable[None]]]:
+    import aiohttp
+
+    session: list[aiohttp.ClientSession] = []
+    # The floor: the same request, the body read as raw bytes, events counted by a marker.
+    marker = b":event-type" if provider == "bedrock" else b"data: {"
+
+    async def run(root_url: str, model: str) -> tuple[int, float]:
         if not session:
             session.append(aiohttp.ClientSession())
-        body = orjson.dumps({"model": model, "messages": MESSAGES, "stream": True})
+        url, body, headers = _floor_request(provider, root_url, model)
         start = time.perf_counter()
         first = 0.0
         count = 0
         async with session[0].post(
-            base_url + "/chat/completions",
-            data=body,
-            headers={"Authorization": f"Bearer {API_KEY}", "Content-Type": "application/json"},
+            url, data=body, headers={**headers, "Content-Type": "application/json"}
         ) as response:
             async for data in response.content.iter_any():
                 if not first:
                     first = time.perf_counter() - start
-                count += data.count(b"data: {")
+                count += data.count(marker)
         return count, first
 
     async def close() -> None:
         for s in session:
             await s.close()
 
+    return run, close
+
+
+def _anthropic_runner() -> tuple[Runner, Callable[[], Awaitable[None]]] | str:
+    try:
+        import anthropic
+    except ImportError as exc:
+        return peer_unavailable("anthropic", "anthropic", exc)
+    clients: dict[str, Any] = {}
+
+    async def run(root_url: str, model: str) -> tuple[int, float]:
+        client = clients.get(root_url)
+        if client is None:
+            client = clients[root_url] = anthropic.AsyncAnthropic(
+                api_key=API_KEY, base_url=root_url, max_retries=0
+            )
+        start = time.perf_counter()
+        first = 0.0
+        count = 0
+        create: Any = client.messages.create
+        stream = await create(model=model, max_tokens=1024, messages=MESSAGES, stream=True)
+        async for _event in stream:
+            if not count:
+                first = time.perf_counter() - start
+            count += 1
+        return count, first
+
+    async def close() -> None:
+        for client in clients.values():
+            await client.close()
+
+    run.version = anthropic.__version__  # type: ignore[attr-defined]
     return run, close
 
 
@@ -117,11 +176,11 @@ def _openai_runner() -> tuple[Runner, Callable[[], Awaitable[None]]] | str:
         return peer_unavailable("openai", "openai", exc)
     clients: dict[str, Any] = {}
 
-    async def run(base_url: str, model: str) -> tuple[int, float]:
-        client = clients.get(base_url)
+    async def run(root_url: str, model: str) -> tuple[int, float]:
+        client = clients.get(root_url)
         if client is None:
-            client = clients[base_url] = openai.AsyncOpenAI(
-                api_key=API_KEY, base_url=base_url, max_retries=0
+            client = clients[root_url] = openai.AsyncOpenAI(
+                api_key=API_KEY, base_url=root_url + "/v1", max_retries=0
             )
         start = time.perf_counter()
         first = 0.0
@@ -152,10 +211,10 @@ def _liter_llm_runner() -> tuple[Runner, Callable[[], Awaitable[None]]] | str:
         return peer_unavailable("liter_llm", "liter-llm", exc)
     clients: dict[str, Any] = {}
 
-    async def run(base_url: str, model: str) -> tuple[int, float]:
-        client = clients.get(base_url)
+    async def run(root_url: str, model: str) -> tuple[int, float]:
+        client = clients.get(root_url)
         if client is None:
-            client = clients[base_url] = create_client(api_key=API_KEY, base_url=base_url)
+            client = clients[root_url] = create_client(api_key=API_KEY, base_url=root_url + "/v1")
         new_request: Any = ChatCompletionRequest
         request = new_request(model=f"openai/{model}", messages=MESSAGES)
         start = time.perf_counter()
@@ -218,6 +277,91 @@ async def _concurrent(runner: Runner, base_url: str, streams: int, model: str) -
     return sum(count for count, _ in results), time.perf_counter() - start
 
 
+def _format_rows(  # noqa: PLR0917  (one private caller)
+    loop: asyncio.AbstractEventLoop,
+    root_url: str,
+    title: str,
+    provider: str,
+    suffix: str,
+    n_chunks: int,
+    runs: int,
+    skipped: list[str],
+) -> list[Any]:
+    from .__main__ import Result
+
+    print(
+        f"\nClient end to end: {title}, {n_chunks:,} text deltas in 1-16 KiB writes from the "
+        f"local server (another process); CPU of this process only"
+    )
+    header = (
+        f"  {'client':<22} {'items/s':>12} {'CPU us/item':>12} {'TTFC ms':>9} "
+        f"{'x floor/item':>13} {'CPU vs literllm':>16}"
+    )
+    print(header)
+    print("  " + "-" * (len(header) - 2))
+    rows = []
+    for name, entry in _runners(provider, suffix).items():
+        if isinstance(entry, str):
+            skipped.append(f"client {provider}: {name}: {entry}")
+            continue
+        runner, close = entry
+        try:
+            count, cpu, wall, ttfc = loop.run_until_complete(
+                _measure(runner, root_url, f"chunks-{n_chunks}", runs)
+            )
+        except Exception as exc:  # a peer that cannot talk to the server: say so
+            skipped.append(f"client {provider}: {name}: failed: {exc!r}"[:300])
+            continue
+        finally:
+            loop.run_until_complete(close())
+        rows.append((name, count, cpu, wall, ttfc, getattr(runner, "version", __version__)))
+    by_name = {row[0]: row for row in rows}
+    ours = by_name.get("literllm")
+    floor = by_name.get(FLOOR)
+    results = []
+    for name, count, cpu, wall, ttfc, version in rows:
+        per_item = cpu / max(count, 1)
+        vs_floor = per_item / (floor[2] / max(floor[1], 1)) if floor else None
+        ratio = f"{cpu / ours[2]:.1f}x" if ours and name != "literllm" else "-"
+        floor_text = f"{vs_floor:.1f}x" if vs_floor is not None and name != FLOOR else "-"
+        print(
+            f"  {name:<22} {count / wall:>12,.0f} {per_item * 1e6:>12.2f} {ttfc * 1e3:>9.2f} "
+            f"{floor_text:>13} {ratio:>16}"
+        )
+        results.append(
+            Result(
+                f"client-{provider}",
+                name,
+                "1-16KiB",
+                wall,
+                0,
+                count,
+                {
+                    "cpu_seconds": cpu,
+                    "cpu_us_per_item": per_item * 1e6,
+                    "x_floor_per_item": vs_floor,
+                    "cpu_vs_literllm": cpu / ours[2] if ours else None,
+                    "ttfc_seconds": ttfc,
+                    "version": version,
+                },
+            )
+        )
+    return results
+
+
+def _runners(provider: str, suffix: str) -> dict[str, Any]:
+    runners: dict[str, Any] = {
+        "literllm": _literllm_runner(provider, suffix),
+        FLOOR: _aiohttp_runner(provider, suffix),
+    }
+    if provider == "openai":
+        runners["openai-python"] = _openai_runner()
+        runners["liter-llm"] = _liter_llm_runner()
+    elif provider == "anthropic":
+        runners["anthropic"] = _anthropic_runner()
+    return runners
+
+
 def run_client_benchmarks(*, quick: bool, runs: int, skipped: list[str]) -> list[Any]:
     """Print and return the end-to-end rows."""
     from .__main__ import Result
@@ -225,70 +369,18 @@ def run_client_benchmarks(*, quick: bool, runs: int, skipped: list[str]) -> list
     n_chunks = 500 if quick else 5000
     streams, per_stream = (20, 500) if quick else (200, 500)
     results: list[Result] = []
-    runners: dict[str, Any] = {
-        "literllm": _literllm_runner(),
-        "raw aiohttp (floor)": _aiohttp_runner(),
-        "openai-python": _openai_runner(),
-        "liter-llm": _liter_llm_runner(),
-    }
-    print(
-        f"\nClient end to end: OpenAI stream of {n_chunks:,} chunks in 1-16 KiB writes from "
-        f"the local server (another process); CPU of this process only"
-    )
-    header = (
-        f"  {'client':<22} {'chunks/s':>12} {'CPU us/chunk':>13} {'TTFC ms':>9} "
-        f"{'vs literllm CPU':>16}"
-    )
-    print(header)
-    print("  " + "-" * (len(header) - 2))
     with local_server() as base_url:
+        root_url = base_url.removesuffix("/v1")
         loop = asyncio.new_event_loop()
         try:
-            rows = []
-            for name, entry in runners.items():
-                if isinstance(entry, str):
-                    skipped.append(f"client: {name}: {entry}")
-                    continue
-                runner, close = entry
-                try:
-                    count, cpu, wall, ttfc = loop.run_until_complete(
-                        _measure(runner, base_url, f"chunks-{n_chunks}", runs)
-                    )
-                except Exception as exc:  # a peer that cannot talk to the server: say so
-                    skipped.append(f"client: {name}: failed: {exc!r}"[:300])
-                    continue
-                finally:
-                    loop.run_until_complete(close())
-                version = getattr(runner, "version", __version__)
-                rows.append((name, count, cpu, wall, ttfc, version))
-            ours = next((r for r in rows if r[0] == "literllm"), None)
-            for name, count, cpu, wall, ttfc, version in rows:
-                ratio = f"{cpu / ours[2]:.1f}x" if ours and name != "literllm" else "-"
-                print(
-                    f"  {name:<22} {count / wall:>12,.0f} {cpu / max(count, 1) * 1e6:>13.2f} "
-                    f"{ttfc * 1e3:>9.2f} {ratio:>16}"
+            for title, provider, suffix in FORMATS:
+                results += _format_rows(
+                    loop, root_url, title, provider, suffix, n_chunks, runs, skipped
                 )
-                results.append(
-                    Result(
-                        "client",
-                        name,
-                        "1-16KiB",
-                        wall,
-                        0,
-                        count,
-                        {
-                            "cpu_seconds": cpu,
-                            "cpu_us_per_chunk": cpu / max(count, 1) * 1e6,
-                            "ttfc_seconds": ttfc,
-                            "version": version,
-                        },
-                    )
-                )
-
-            run, close = _literllm_runner()
+            run, close = _literllm_runner("openai", "/v1")
             try:
                 total, wall = loop.run_until_complete(
-                    _concurrent(run, base_url, streams, f"chunks-{per_stream}")
+                    _concurrent(run, root_url, streams, f"chunks-{per_stream}")
                 )
             finally:
                 loop.run_until_complete(close())

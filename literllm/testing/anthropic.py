@@ -25,7 +25,7 @@ def _block_events(index: int, block: dict[str, Any], deltas: list[dict[str, Any]
 
 
 class AnthropicWire:
-    """``x-api-key`` and ``anthropic-version`` checked; events named as their ``type``."""
+    """The key and ``anthropic-version`` checked; events named as their ``type``."""
 
     name = "anthropic"
     content_type = "text/event-stream; charset=utf-8"
@@ -34,7 +34,11 @@ class AnthropicWire:
         return ["/v1/messages"]
 
     def authorized(self, headers: Mapping[str, str], api_key: str) -> bool:
-        return headers.get("x-api-key") == api_key and bool(headers.get("anthropic-version"))
+        # The API takes the key in x-api-key, or as a bearer token (as newer SDKs send it).
+        key_sent = headers.get("x-api-key") == api_key or (
+            headers.get("Authorization") == f"Bearer {api_key}"
+        )
+        return key_sent and bool(headers.get("anthropic-version"))
 
     def auth_error(self) -> tuple[int, Any]:
         return 401, {"type": "error", "error": {"type": "authentication_error",
