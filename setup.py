@@ -20,6 +20,8 @@ EXTENSION_MODULES = (
     "literllm._parsers._sse_c",
     "literllm._parsers._eventstream_c",
     "literllm.providers._openai_stream_c",
+    "literllm.providers._anthropic_stream_c",
+    "literllm.providers._bedrock_stream_c",
 )
 
 

@@ -70,6 +70,24 @@ def openai_stream(request: pytest.FixtureRequest) -> ModuleType:
 
 
 @pytest.fixture(scope="session")
+def both_anthropic_stream(pytestconfig: pytest.Config) -> tuple[ModuleType, ModuleType]:
+    """(py, c) Anthropic stream adapter twins, for differential tests."""
+    return (
+        _twin("anthropic_stream", "py", pytestconfig, package="providers"),
+        _twin("anthropic_stream", "c", pytestconfig, package="providers"),
+    )
+
+
+@pytest.fixture(scope="session")
+def both_bedrock_stream(pytestconfig: pytest.Config) -> tuple[ModuleType, ModuleType]:
+    """(py, c) Bedrock stream adapter twins, for differential tests."""
+    return (
+        _twin("bedrock_stream", "py", pytestconfig, package="providers"),
+        _twin("bedrock_stream", "c", pytestconfig, package="providers"),
+    )
+
+
+@pytest.fixture(scope="session")
 def both_openai_stream(pytestconfig: pytest.Config) -> tuple[ModuleType, ModuleType]:
     """(py, c) OpenAI stream adapter twins, for differential tests."""
     return (

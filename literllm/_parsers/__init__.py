@@ -1,7 +1,7 @@
 """Picks the compiled (c) or pure-Python (py) twin of every parser, once, at import.
 
-``IMPLEMENTATION`` is ``"c"`` only when every compiled twin imports (and the compiled OpenAI
-stream adapter is built); otherwise all parsers and adapters use their py twins, so a process
+``IMPLEMENTATION`` is ``"c"`` only when every compiled twin imports (and the compiled stream
+adapters are built); otherwise all parsers and adapters use their py twins, so a process
 never mixes the two. ``LITERLLM_NO_EXTENSIONS`` (any non-empty
 value) and non-CPython interpreters select py. Everything else in literllm imports parsers
 from here, never from a twin.
@@ -45,23 +45,26 @@ else:
     _want_c = not os.environ.get("LITERLLM_NO_EXTENSIONS") and (
         sys.implementation.name == "cpython"
     )
-    def _compiled_adapter_built() -> bool:
-        # The OpenAI stream adapter's compiled twin is chosen with these (providers/openai.py
-        # imports it whenever IMPLEMENTATION is "c"), so it is part of all-or-nothing too. A
-        # file check, not an import: importing it would load the providers with the parsers.
+    def _compiled_adapters_built() -> bool:
+        # The stream adapters' compiled twins are chosen with these (the provider modules
+        # import them whenever IMPLEMENTATION is "c"), so they are part of all-or-nothing
+        # too. A file check, not an import: importing them would load the providers here.
         import importlib.machinery
 
         folder = os.path.join(os.path.dirname(os.path.dirname(__file__)), "providers")
-        return any(
-            os.path.exists(os.path.join(folder, "_openai_stream_c" + suffix))
-            for suffix in importlib.machinery.EXTENSION_SUFFIXES
+        return all(
+            any(
+                os.path.exists(os.path.join(folder, name + suffix))
+                for suffix in importlib.machinery.EXTENSION_SUFFIXES
+            )
+            for name in ("_openai_stream_c", "_anthropic_stream_c", "_bedrock_stream_c")
         )
 
     try:
         if not _want_c:
             raise ImportError("pure-Python parsers selected")
-        if not _compiled_adapter_built():
-            raise ImportError("the compiled OpenAI stream adapter is not built")
+        if not _compiled_adapters_built():
+            raise ImportError("the compiled stream adapters are not built")
         from ._eventstream_c import EventStreamDecoder, EventStreamMessage
         from ._sse_c import ServerSentEvent, SSEDecoder
     except ImportError:

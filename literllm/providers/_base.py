@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from . import Provider
 
 __all__ = [
+    "EVENTSTREAM_CONTENT_TYPE",
     "SSE_CONTENT_TYPE",
     "Auth",
     "ErrorDetails",

@@ -30,6 +30,7 @@ from ..types import (
 from ._openai_stream_py import quote
 
 __all__ = [
+    "CHUNK_OBJECT",
     "ChunkMaker",
     "completion",
     "decode_json",

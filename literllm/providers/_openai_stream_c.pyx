@@ -9,30 +9,17 @@ Python ``__init__``. Every other event goes through the py twin's ``decode_event
 
 cimport cython
 from cpython.dict cimport PyDict_GetItem, PyDict_Size
-from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE, PyList_New, PyList_SET_ITEM
-from cpython.object cimport PyObject, PyObject_IsTrue, PyTypeObject
-from cpython.ref cimport Py_DECREF, Py_INCREF
+from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
+from cpython.object cimport PyObject, PyObject_IsTrue
 from cpython.set cimport PySet_Add, PySet_Contains, PySet_Discard
 
 import orjson
 
+from ._slots cimport ChunkLayout, chunk_layout, text_chunk
+
 from ..types import ChatCompletionChunk, Delta, StreamChoice
 from ._base import SSE_CONTENT_TYPE, SSETransport
 from ._openai_stream_py import DONE, build_chunk, check_complete, decode_event
-
-cdef extern from "Python.h":
-    ctypedef struct _AllocatingType "PyTypeObject":
-        PyObject* (*tp_alloc)(PyTypeObject*, Py_ssize_t)
-
-cdef extern from "structmember.h":
-    ctypedef struct PyMemberDef:
-        int type
-        Py_ssize_t offset
-        int flags
-    ctypedef struct PyMemberDescrObject:
-        PyMemberDef* d_member
-    int T_OBJECT_EX
-    int READONLY
 
 __all__ = ["OpenAIChatStream"]
 
@@ -45,57 +32,7 @@ cdef str _CHUNK_OBJECT = "chat.completion.chunk"
 cdef object _ZERO = 0
 
 
-cdef Py_ssize_t _slot_offset(type cls, str name) except -1:
-    descriptor = cls.__dict__[name]
-    cdef PyMemberDef* member
-    if type(descriptor).__name__ != "member_descriptor":
-        raise ImportError(f"{cls.__name__}.{name} is not a slot")
-    member = (<PyMemberDescrObject*>descriptor).d_member
-    if member.type != T_OBJECT_EX or member.flags & READONLY:
-        raise ImportError(f"{cls.__name__}.{name} is not a writable object slot")
-    return member.offset
-
-
-cdef list _slot_offsets(type cls, tuple names):
-    # The fast path fills every field; a class that grew a field must be filled here too.
-    fields = tuple(cls.__dataclass_fields__)
-    if fields != names:
-        raise ImportError(f"{cls.__name__} fields changed: {fields} != {names}")
-    return [_slot_offset(cls, name) for name in names]
-
-
-cdef inline object _alloc(type cls):
-    """A new instance with every slot NULL; its ``__init__`` is not run."""
-    cdef PyTypeObject* t = <PyTypeObject*>cls
-    cdef PyObject* p = (<_AllocatingType*>t).tp_alloc(t, 0)
-    if p == NULL:
-        raise MemoryError()
-    instance = <object>p
-    Py_DECREF(instance)  # <object> took a second reference
-    return instance
-
-
-cdef inline void _put(object instance, Py_ssize_t offset, object value) noexcept:
-    # NOTE: only for freshly allocated instances, whose slots are all NULL.
-    Py_INCREF(value)
-    (<PyObject**>(<char*><PyObject*>instance + offset))[0] = <PyObject*>value
-
-
-cdef list _DELTA = _slot_offsets(
-    Delta, ("role", "content", "tool_calls", "refusal", "reasoning_content", "raw")
-)
-cdef list _CHOICE = _slot_offsets(StreamChoice, ("index", "delta", "finish_reason", "logprobs"))
-cdef list _CHUNK = _slot_offsets(
-    ChatCompletionChunk,
-    ("id", "object", "created", "model", "choices", "usage", "system_fingerprint", "raw"),
-)
-cdef Py_ssize_t D_ROLE = _DELTA[0], D_CONTENT = _DELTA[1], D_TOOLS = _DELTA[2]
-cdef Py_ssize_t D_REFUSAL = _DELTA[3], D_REASONING = _DELTA[4], D_RAW = _DELTA[5]
-cdef Py_ssize_t S_INDEX = _CHOICE[0], S_DELTA = _CHOICE[1], S_FINISH = _CHOICE[2]
-cdef Py_ssize_t S_LOGPROBS = _CHOICE[3]
-cdef Py_ssize_t C_ID = _CHUNK[0], C_OBJECT = _CHUNK[1], C_CREATED = _CHUNK[2]
-cdef Py_ssize_t C_MODEL = _CHUNK[3], C_CHOICES = _CHUNK[4], C_USAGE = _CHUNK[5]
-cdef Py_ssize_t C_FINGERPRINT = _CHUNK[6], C_RAW = _CHUNK[7]
+cdef ChunkLayout _LAYOUT = chunk_layout(Delta, StreamChoice, ChatCompletionChunk)
 
 
 cdef inline object _get(dict d, str key, object default):
@@ -196,31 +133,21 @@ cdef class OpenAIChatStream:
         if finish is not None:
             PySet_Discard(self._open, index)
 
-        delta = _alloc(Delta)
-        _put(delta, D_ROLE, None)
-        _put(delta, D_CONTENT, content)
-        _put(delta, D_TOOLS, None)
-        _put(delta, D_REFUSAL, None)
-        _put(delta, D_REASONING, None)
-        _put(delta, D_RAW, delta_raw)
-        choice = _alloc(StreamChoice)
-        _put(choice, S_INDEX, index)
-        _put(choice, S_DELTA, delta)
-        _put(choice, S_FINISH, finish)
-        _put(choice, S_LOGPROBS, _get(<dict>raw_choice, "logprobs", None))
-        choice_list = PyList_New(1)
-        Py_INCREF(choice)
-        PyList_SET_ITEM(choice_list, 0, choice)
-        chunk = _alloc(ChatCompletionChunk)
-        _put(chunk, C_ID, _get_or(obj, "id", _EMPTY))
-        _put(chunk, C_OBJECT, _get_or(obj, "object", _CHUNK_OBJECT))
-        _put(chunk, C_CREATED, _get_or(obj, "created", _ZERO))
-        _put(chunk, C_MODEL, _get_or(obj, "model", _EMPTY))
-        _put(chunk, C_CHOICES, choice_list)
-        _put(chunk, C_USAGE, None)
-        _put(chunk, C_FINGERPRINT, _get(obj, "system_fingerprint", None))
-        _put(chunk, C_RAW, obj)
-        return chunk
+        return text_chunk(
+            &_LAYOUT,
+            _get_or(obj, "id", _EMPTY),
+            _get_or(obj, "object", _CHUNK_OBJECT),
+            _get_or(obj, "created", _ZERO),
+            _get_or(obj, "model", _EMPTY),
+            index,
+            content,
+            None,
+            finish,
+            _get(<dict>raw_choice, "logprobs", None),
+            _get(obj, "system_fingerprint", None),
+            obj,
+            delta_raw,
+        )
 
     def finish(self):
         """The body ended: complete after ``[DONE]`` or once every choice has finished."""

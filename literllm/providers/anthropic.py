@@ -19,16 +19,15 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from ..errors import MalformedChunkError, StreamTruncatedError
-from ..types import ChatCompletion, ChatCompletionChunk, Delta, Message, MessageParam
+from .._parsers import IMPLEMENTATION
+from ..errors import MalformedChunkError
+from ..types import ChatCompletion, Message, MessageParam
+from ._anthropic_stream_py import finish_reason, prompt_tokens
 from ._auth import KeyHeader
-from ._base import ErrorDetails, HttpRequest, SSETransport, error_details, header, join_url
+from ._base import ErrorDetails, HttpRequest, error_details, header, join_url
 from ._chunks import (
-    ChunkMaker,
     completion,
-    decode_json,
     image_source,
-    malformed,
     messages_of,
     require,
     text_of,
@@ -36,11 +35,16 @@ from ._chunks import (
     tool_call,
     usage,
 )
-from ._openai_stream_py import provider_error_event, quote
+from ._openai_stream_py import quote
 
 if TYPE_CHECKING:
     from . import Provider
+    from ._anthropic_stream_py import AnthropicStream
     from ._base import Auth
+elif IMPLEMENTATION == "c":
+    from ._anthropic_stream_c import AnthropicStream
+else:
+    from ._anthropic_stream_py import AnthropicStream
 
 __all__ = ["AnthropicAdapter", "AnthropicStream"]
 
@@ -48,26 +52,11 @@ API_VERSION = "2023-06-01"
 DEFAULT_MAX_TOKENS = 4096
 # LiteLLM's mapping of OpenAI's reasoning_effort to a thinking budget.
 _THINKING_BUDGET = {"minimal": 1024, "low": 1024, "medium": 2048, "high": 4096, "xhigh": 8192}
-_FINISH = {
-    "end_turn": "stop",
-    "stop_sequence": "stop",
-    "pause_turn": "stop",
-    "max_tokens": "length",
-    "model_context_window_exceeded": "length",
-    "tool_use": "tool_calls",
-    "refusal": "content_filter",
-}
 _SUPPORTED = frozenset({
     "temperature", "top_p", "max_tokens", "max_completion_tokens", "stop", "user", "tools",
     "tool_choice", "parallel_tool_calls", "response_format", "reasoning_effort", "metadata",
     "service_tier", "stream_options",
 })
-
-
-def finish_reason(stop_reason: str | None) -> str | None:
-    if stop_reason is None:
-        return None
-    return _FINISH.get(stop_reason, stop_reason)
 
 
 def _content_blocks(content: Any) -> list[dict[str, Any]] | str:
@@ -271,7 +260,7 @@ class AnthropicAdapter:
                 reasoning="".join(thinking) or None,
                 tool_calls=calls,
                 finish_reason=finish_reason(obj.get("stop_reason")),
-                usage=usage(_prompt_tokens(raw_usage, {}), raw_usage.get("output_tokens") or 0,
+                usage=usage(prompt_tokens(raw_usage, {}), raw_usage.get("output_tokens") or 0,
                             raw_usage),
                 raw=obj,
                 message_raw=message_raw,
@@ -280,132 +269,3 @@ class AnthropicAdapter:
             raise MalformedChunkError(
                 f"response is not an Anthropic message ({exc!r}): {quote(body)}", raw=body
             ) from exc
-
-
-def _prompt_tokens(start: Mapping[str, Any], update: Mapping[str, Any]) -> int:
-    total = 0
-    for name in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"):
-        value = update.get(name)
-        if value is None:
-            value = start.get(name)
-        total += value or 0
-    return total
-
-
-_CLIENT_TOOL = 1
-_OTHER = 0
-
-
-class AnthropicStream:
-    """Chunks from one Messages API SSE response."""
-
-    __slots__ = (
-        "_blocks", "_done", "_make", "_start_usage", "_stopped", "_tools", "_transport",
-        "feed", "text_parts",
-    )
-    content_type = SSETransport.content_type
-
-    def __init__(self, model: str) -> None:
-        self._transport = SSETransport()
-        self.feed = self._transport.feed
-        self._make = ChunkMaker(model)
-        self._done = False
-        self._stopped = False
-        self._start_usage: Mapping[str, Any] = {}
-        # content block index -> [tool call index, initial input, any argument piece sent]
-        self._blocks: dict[int, list[Any]] = {}
-        self._tools = 0
-        self.text_parts: list[str] = []
-
-    @property
-    def done(self) -> bool:
-        """``message_stop`` has arrived."""
-        return self._done
-
-    def on_event(self, event: tuple[bytes, bytes]) -> ChatCompletionChunk | None:
-        data = event[1]
-        obj = decode_json(data)
-        try:
-            kind = obj["type"]
-            if kind == "content_block_delta":
-                delta = obj["delta"]
-                delta_type = delta["type"]
-                if delta_type == "text_delta":
-                    text = delta["text"]
-                    self.text_parts.append(text)
-                    return self._make.content(text, obj)
-                if delta_type == "thinking_delta":
-                    return self._make.delta(
-                        Delta(None, None, None, None, delta["thinking"], delta), obj
-                    )
-                if delta_type == "input_json_delta":
-                    block = self._blocks.get(obj["index"])
-                    piece = delta["partial_json"]
-                    if block is None or not piece:
-                        return None  # a server tool's input, or an empty piece
-                    block[2] = True
-                    return self._make.tool_call(block[0], obj, arguments=piece)
-                # signature_delta, citations_delta, ...: reachable in delta.extra
-                return self._make.delta(Delta(None, None, None, None, None, delta), obj)
-            return self._other(kind, obj, data)
-        except (KeyError, TypeError, AttributeError) as exc:
-            raise malformed(data, exc) from exc
-
-    def _other(self, kind: str, obj: dict[str, Any], data: bytes) -> ChatCompletionChunk | None:
-        make = self._make
-        if kind == "ping":
-            return None
-        if kind == "message_start":
-            message = obj["message"]
-            make.id = message.get("id") or ""
-            make.model = message.get("model") or make.model
-            self._start_usage = message.get("usage") or {}
-            return make.delta(Delta("assistant", "", None, None, None, message), obj)
-        if kind == "content_block_start":
-            block = obj["content_block"]
-            block_type = block.get("type")
-            if block_type == "tool_use":
-                index = self._tools
-                self._tools += 1
-                self._blocks[obj["index"]] = [index, block.get("input"), False]
-                return make.tool_call(
-                    index, obj, call_id=block.get("id") or "", name=block.get("name") or "",
-                    arguments="",
-                )
-            if block_type == "text" and block.get("text"):
-                self.text_parts.append(block["text"])
-                return make.content(block["text"], obj)
-            return None
-        if kind == "content_block_stop":
-            block = self._blocks.get(obj["index"])
-            if block is not None and not block[2]:
-                # No input_json_delta carried anything: the input is the block's initial one.
-                block[2] = True
-                return make.tool_call(block[0], obj, arguments=tool_arguments(block[1] or {}))
-            return None
-        if kind == "message_delta":
-            stop = (obj.get("delta") or {}).get("stop_reason")
-            raw_usage = obj.get("usage") or {}
-            self._stopped = True
-            chunk_usage = usage(
-                _prompt_tokens(self._start_usage, raw_usage),
-                raw_usage.get("output_tokens") or 0,
-                {**self._start_usage, **raw_usage},
-            )
-            return make.delta(
-                Delta(None, None, None, None, None, obj.get("delta")), obj,
-                finish_reason=finish_reason(stop), usage=chunk_usage,
-            )
-        if kind == "message_stop":
-            self._done = True
-            return None
-        if kind == "error":
-            raise provider_error_event(obj.get("error", obj), data)
-        return None  # an event type newer than this adapter
-
-    def finish(self) -> None:
-        """The body ended: complete only after ``message_stop``."""
-        self._transport.check_end(self._done)
-        if not self._done:
-            where = "after message_delta" if self._stopped else "before its stop reason"
-            raise StreamTruncatedError(f"stream ended before message_stop ({where})")

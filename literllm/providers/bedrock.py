@@ -21,66 +21,40 @@ from urllib.parse import quote as url_quote
 
 import orjson
 
-from ..errors import ConfigurationError, MalformedChunkError, StreamTruncatedError
-from ..errors import stream_error_class_for_status as stream_error_class
-from ..types import ChatCompletion, ChatCompletionChunk, Delta, Message, MessageParam
+from .._parsers import IMPLEMENTATION
+from ..errors import ConfigurationError, MalformedChunkError
+from ..types import ChatCompletion, Message, MessageParam
 from ._auth import KeyHeader, SigV4
-from ._base import EventStreamTransport, HttpRequest, error_details, header, join_url
+from ._base import HttpRequest, error_details, header, join_url
+from ._bedrock_stream_py import converse_usage, finish_reason
 from ._chunks import (
-    ChunkMaker,
     completion,
     image_source,
-    malformed,
     messages_of,
     require,
     text_of,
     tool_arguments,
     tool_call,
     unsupported,
-    usage,
 )
 from ._openai_stream_py import quote
 
 if TYPE_CHECKING:
-    from ..types import Usage
     from . import Provider
     from ._base import Auth, ErrorDetails
+    from ._bedrock_stream_py import BedrockStream
+elif IMPLEMENTATION == "c":
+    from ._bedrock_stream_c import BedrockStream
+else:
+    from ._bedrock_stream_py import BedrockStream
 
 __all__ = ["BedrockAdapter", "BedrockStream"]
 
-_FINISH = {
-    "end_turn": "stop",
-    "stop_sequence": "stop",
-    "max_tokens": "length",
-    "model_context_window_exceeded": "length",
-    "tool_use": "tool_calls",
-    "guardrail_intervened": "content_filter",
-    "content_filtered": "content_filter",
-}
-# ConverseStream's exception frames, by :exception-type, and their HTTP statuses (from the
-# API reference's Errors section).
-EXCEPTION_STATUS = {
-    "throttlingException": 429,
-    "modelStreamErrorException": 424,
-    "internalServerException": 500,
-    "serviceUnavailableException": 503,
-    "validationException": 400,
-    "modelTimeoutException": 408,
-    "accessDeniedException": 403,
-    "resourceNotFoundException": 404,
-    "modelNotReadyException": 429,
-}
 _SUPPORTED = frozenset({
     "temperature", "top_p", "max_tokens", "max_completion_tokens", "stop", "tools",
     "tool_choice", "reasoning_effort", "stream_options",
 })
 _THINKING_BUDGET = {"minimal": 1024, "low": 1024, "medium": 2048, "high": 4096, "xhigh": 8192}
-
-
-def finish_reason(stop_reason: str | None) -> str | None:
-    if stop_reason is None:
-        return None
-    return _FINISH.get(stop_reason, stop_reason)
 
 
 def _image(part: Mapping[str, Any]) -> dict[str, Any]:
@@ -295,7 +269,7 @@ class BedrockAdapter:
                 reasoning="".join(thinking) or None,
                 tool_calls=calls,
                 finish_reason=finish_reason(obj.get("stopReason")),
-                usage=_usage(raw_usage),
+                usage=converse_usage(raw_usage),
                 raw=obj,
                 message_raw={"role": "assistant", "content": "".join(text) or None,
                              "thinking_blocks": thinking_blocks},
@@ -304,125 +278,3 @@ class BedrockAdapter:
             raise MalformedChunkError(
                 f"response is not a Converse reply ({exc!r}): {quote(body)}", raw=body
             ) from exc
-
-
-def _usage(raw: Mapping[str, Any]) -> Usage:
-    return usage(raw.get("inputTokens") or 0, raw.get("outputTokens") or 0, raw)
-
-
-class BedrockStream:
-    """Chunks from one ConverseStream response (EventStream messages in)."""
-
-    __slots__ = ("_blocks", "_done", "_make", "_stopped", "_tools", "_transport", "feed",
-                 "text_parts")
-    content_type = EventStreamTransport.content_type
-
-    def __init__(self, model: str, request_id: str | None = None) -> None:
-        self._transport = EventStreamTransport()
-        self.feed = self._transport.feed
-        self._make = ChunkMaker(model)
-        self._make.id = request_id or ""  # ConverseStream's events name no response id
-        self._done = False
-        self._stopped = False
-        self._blocks: dict[int, list[Any]] = {}  # block index -> [tool index, any input sent]
-        self._tools = 0
-        self.text_parts: list[str] = []
-
-    @property
-    def done(self) -> bool:
-        """``messageStop`` and the ``metadata`` after it have arrived."""
-        return self._done
-
-    def on_event(self, message: Any) -> ChatCompletionChunk | None:
-        headers = message.headers
-        payload = message.payload
-        kind = headers.get(":message-type")
-        if kind != "event":
-            raise self._failure(headers, payload)
-        event_type = headers.get(":event-type")
-        try:
-            obj = orjson.loads(payload)
-        except orjson.JSONDecodeError as exc:
-            raise MalformedChunkError(
-                f"{event_type} payload is not valid JSON ({exc}): {quote(payload)}", raw=payload
-            ) from exc
-        try:
-            if event_type == "contentBlockDelta":
-                delta = obj["delta"]
-                text = delta.get("text")
-                if text is not None:
-                    self.text_parts.append(text)
-                    return self._make.content(text, obj)
-                use = delta.get("toolUse")
-                if use is not None:
-                    block = self._blocks.get(obj["contentBlockIndex"])
-                    piece = use.get("input") or ""
-                    if block is None or not piece:
-                        return None
-                    block[1] = True
-                    return self._make.tool_call(block[0], obj, arguments=piece)
-                reasoning = delta.get("reasoningContent")
-                if reasoning is not None:
-                    return self._make.delta(
-                        Delta(None, None, None, None, reasoning.get("text"), reasoning), obj
-                    )
-                return self._make.delta(Delta(None, None, None, None, None, delta), obj)
-            return self._other(event_type, obj)
-        except (KeyError, TypeError, AttributeError) as exc:
-            raise malformed(payload, exc) from exc
-
-    def _other(self, event_type: str | None, obj: dict[str, Any]) -> ChatCompletionChunk | None:
-        make = self._make
-        if event_type == "messageStart":
-            return make.delta(Delta(obj.get("role") or "assistant", "", None, None, None, obj),
-                              obj)
-        if event_type == "contentBlockStart":
-            use = (obj.get("start") or {}).get("toolUse")
-            if use is None:
-                return None
-            index = self._tools
-            self._tools += 1
-            self._blocks[obj["contentBlockIndex"]] = [index, False]
-            return make.tool_call(index, obj, call_id=use.get("toolUseId") or "",
-                                  name=use.get("name") or "", arguments="")
-        if event_type == "contentBlockStop":
-            block = self._blocks.get(obj["contentBlockIndex"])
-            if block is not None and not block[1]:
-                block[1] = True
-                return make.tool_call(block[0], obj, arguments="{}")
-            return None
-        if event_type == "messageStop":
-            self._stopped = True
-            return make.delta(Delta(None, None, None, None, None, obj), obj,
-                              finish_reason=finish_reason(obj.get("stopReason")))
-        if event_type == "metadata":
-            self._done = self._stopped
-            raw_usage = obj.get("usage")
-            if raw_usage is None:
-                return None
-            chunk = make.delta(Delta(), obj, usage=_usage(raw_usage))
-            chunk.choices = []
-            return chunk
-        return None
-
-    def _failure(self, headers: Mapping[str, Any], payload: bytes) -> Exception:
-        kind = headers.get(":exception-type") or headers.get(":error-code") or "unknown"
-        try:
-            body = orjson.loads(payload) if payload else {}
-        except orjson.JSONDecodeError:
-            body = {"message": payload.decode("utf-8", "replace")}
-        message = (body.get("message") if isinstance(body, dict) else None) or headers.get(
-            ":error-message") or str(kind)
-        status = EXCEPTION_STATUS.get(str(kind))
-        if status is None and isinstance(body, dict):
-            status = body.get("originalStatusCode")
-        cls = stream_error_class(status if isinstance(status, int) else None)
-        return cls(f"provider error inside the stream: {kind}: {message}",
-                   status_code=status, body={"type": kind, **(body if isinstance(body, dict)
-                                                               else {})})
-
-    def finish(self) -> None:
-        """The body ended: complete once ``messageStop`` has arrived."""
-        self._transport.check_end(self._done)
-        if not self._stopped:
-            raise StreamTruncatedError("stream ended before messageStop")

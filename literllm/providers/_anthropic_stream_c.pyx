@@ -1,0 +1,101 @@
+# cython: language_level=3, embedsignature=True, freethreading_compatible=True, auto_pickle=False
+"""Anthropic Messages SSE events to chunks, compiled twin of ``_anthropic_stream_py``.
+
+Builds the common event (``content_block_delta`` with a ``text_delta``) in C, filling the
+chunk dataclasses' slots directly; every other event goes to the py twin's ``on_event``,
+whose state (id, model, tool numbering, usage, text received) this twin shares, so both
+give the same chunks and the same errors for every input.
+"""
+
+cimport cython
+from cpython.dict cimport PyDict_GetItem
+from cpython.object cimport PyObject
+
+import orjson
+
+from ._slots cimport ChunkLayout, chunk_layout, text_chunk
+
+from ..types import ChatCompletionChunk, Delta, StreamChoice
+from ._anthropic_stream_py import AnthropicStream as _PyTwin
+from ._base import SSE_CONTENT_TYPE
+from ._chunks import CHUNK_OBJECT
+
+__all__ = ["AnthropicStream"]
+
+cdef ChunkLayout _LAYOUT = chunk_layout(Delta, StreamChoice, ChatCompletionChunk)
+cdef object _loads = orjson.loads
+cdef str _CHUNK_OBJECT = CHUNK_OBJECT
+cdef str _BLOCK_DELTA = "content_block_delta"
+cdef str _TEXT_DELTA = "text_delta"
+cdef object _ZERO = 0
+
+
+@cython.final
+cdef class AnthropicStream:
+    """Chunks from one Messages API SSE response (see ``_anthropic_stream_py``)."""
+
+    cdef object _twin
+    cdef object _twin_on_event
+    cdef object _make
+    cdef object _id, _created, _model  # the twin's, re-read after each event it handles
+    cdef readonly object feed
+    cdef public list text_parts
+
+    content_type = SSE_CONTENT_TYPE
+
+    def __init__(self, model):
+        self._twin = _PyTwin(model)
+        self._twin_on_event = self._twin.on_event
+        self._make = self._twin._make
+        self._refresh()
+        self.feed = self._twin.feed
+        self.text_parts = self._twin.text_parts
+
+    @property
+    def done(self):
+        """``message_stop`` has arrived."""
+        return self._twin.done
+
+    def on_event(self, event):
+        """The chunk of one ``(event_type, data)`` pair, or ``None``."""
+        # Mirrors _anthropic_stream_py.AnthropicStream.on_event for text deltas.
+        cdef PyObject* p
+        cdef tuple pair = <tuple?>event
+        try:
+            obj = _loads(pair[1])
+        except ValueError:
+            return self._delegate(event)  # raises the py twin's error
+        if type(obj) is dict:
+            p = PyDict_GetItem(<dict>obj, "type")
+            if p != NULL and type(<object>p) is str and <str><object>p == _BLOCK_DELTA:
+                p = PyDict_GetItem(<dict>obj, "delta")
+                if p != NULL and type(<object>p) is dict:
+                    delta = <dict><object>p
+                    p = PyDict_GetItem(delta, "type")
+                    if p != NULL and type(<object>p) is str and <str><object>p == _TEXT_DELTA:
+                        p = PyDict_GetItem(delta, "text")
+                        if p != NULL and type(<object>p) is str:
+                            text = <object>p
+                            self.text_parts.append(text)
+                            return text_chunk(
+                                &_LAYOUT, self._id, _CHUNK_OBJECT, self._created, self._model,
+                                _ZERO, text, None, None, None, None, obj, obj,
+                            )
+        return self._delegate(event)
+
+    cdef object _delegate(self, event):
+        try:
+            return self._twin_on_event(event)
+        finally:
+            self._refresh()
+
+    cdef int _refresh(self) except -1:
+        make = self._make
+        self._id = make.id
+        self._created = make.created
+        self._model = make.model
+        return 0
+
+    def finish(self):
+        """The body ended: complete only after ``message_stop``."""
+        self._twin.finish()

@@ -1,0 +1,109 @@
+# cython: language_level=3, embedsignature=True, freethreading_compatible=True, auto_pickle=False
+"""Bedrock ConverseStream messages to chunks, compiled twin of ``_bedrock_stream_py``.
+
+Builds the common message (a ``contentBlockDelta`` event with ``delta.text``) in C, filling
+the chunk dataclasses' slots directly; every other message goes to the py twin's
+``on_event``, whose state this twin shares, so both give the same chunks and errors.
+"""
+
+cimport cython
+from cpython.dict cimport PyDict_GetItem
+from cpython.object cimport PyObject
+
+import orjson
+
+from ._slots cimport ChunkLayout, chunk_layout, text_chunk
+
+from ..types import ChatCompletionChunk, Delta, StreamChoice
+from ._base import EVENTSTREAM_CONTENT_TYPE
+from ._bedrock_stream_py import BedrockStream as _PyTwin
+from ._chunks import CHUNK_OBJECT
+
+__all__ = ["BedrockStream"]
+
+cdef ChunkLayout _LAYOUT = chunk_layout(Delta, StreamChoice, ChatCompletionChunk)
+cdef object _loads = orjson.loads
+cdef str _CHUNK_OBJECT = CHUNK_OBJECT
+cdef str _EVENT = "event"
+cdef str _BLOCK_DELTA = "contentBlockDelta"
+cdef object _ZERO = 0
+
+
+@cython.final
+cdef class BedrockStream:
+    """Chunks from one ConverseStream response (see ``_bedrock_stream_py``)."""
+
+    cdef object _twin
+    cdef object _twin_on_event
+    cdef object _make
+    cdef object _id, _created, _model  # the twin's, re-read after each event it handles
+    cdef readonly object feed
+    cdef public list text_parts
+
+    content_type = EVENTSTREAM_CONTENT_TYPE
+
+    def __init__(self, model, request_id=None):
+        self._twin = _PyTwin(model, request_id)
+        self._twin_on_event = self._twin.on_event
+        self._make = self._twin._make
+        self._refresh()
+        self.feed = self._twin.feed
+        self.text_parts = self._twin.text_parts
+
+    @property
+    def done(self):
+        """``messageStop`` and the ``metadata`` after it have arrived."""
+        return self._twin.done
+
+    def on_event(self, message):
+        """The chunk of one EventStream message, or ``None``."""
+        # Mirrors _bedrock_stream_py.BedrockStream.on_event for text deltas.
+        cdef PyObject* p
+        headers = message.headers
+        if type(headers) is dict:
+            p = PyDict_GetItem(<dict>headers, ":message-type")
+            if p != NULL and type(<object>p) is str and <str><object>p == _EVENT:
+                p = PyDict_GetItem(<dict>headers, ":event-type")
+                if p != NULL and type(<object>p) is str and <str><object>p == _BLOCK_DELTA:
+                    chunk = self._text_chunk(message.payload)
+                    if chunk is not None:
+                        return chunk
+        return self._delegate(message)
+
+    cdef object _text_chunk(self, object payload):
+        cdef PyObject* p
+        try:
+            obj = _loads(payload)
+        except ValueError:
+            return None  # the py twin raises its error
+        if type(obj) is not dict:
+            return None
+        p = PyDict_GetItem(<dict>obj, "delta")
+        if p == NULL or type(<object>p) is not dict:
+            return None
+        p = PyDict_GetItem(<dict><object>p, "text")
+        if p == NULL or type(<object>p) is not str:
+            return None
+        text = <object>p
+        self.text_parts.append(text)
+        return text_chunk(
+            &_LAYOUT, self._id, _CHUNK_OBJECT, self._created, self._model,
+            _ZERO, text, None, None, None, None, obj, obj,
+        )
+
+    cdef object _delegate(self, event):
+        try:
+            return self._twin_on_event(event)
+        finally:
+            self._refresh()
+
+    cdef int _refresh(self) except -1:
+        make = self._make
+        self._id = make.id
+        self._created = make.created
+        self._model = make.model
+        return 0
+
+    def finish(self):
+        """The body ended: complete once ``messageStop`` has arrived."""
+        self._twin.finish()
