@@ -223,3 +223,14 @@ def test_help_is_readable() -> None:
     assert "bit_length" not in text and "from_bytes" not in text
     assert "Where things are" in text
     assert len(text.splitlines()) < 4500, len(text.splitlines())
+
+
+def test_readme_python_blocks_compile() -> None:
+    """Every example in the README is valid Python (top-level await allowed, as in a REPL)."""
+    text = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    assert len(blocks) >= 6
+    for block in blocks:
+        if block.lstrip().startswith(">>>"):
+            continue
+        compile(block, "README.md", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
