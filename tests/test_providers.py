@@ -490,3 +490,38 @@ async def test_anthropic_thinking_signature_reachable_and_sent_back(
     assert sent == {"role": "assistant", "content": [
         {"type": "thinking", "thinking": "Let me think.", "signature": "c2ln"},
         {"type": "text", "text": "Hi."}]}
+
+
+async def test_gemini_reply_goes_back_with_its_thought_signatures() -> None:
+    async with LocalProvider(api_key=KEY) as server, client_for(server, "gemini") as client:
+        server.reply = ScriptedReply(
+            text=["Checking."], finish_reason="tool_calls",
+            tool_calls=[ScriptedToolCall("call_0", "weather", ['{"city": "Oslo"}'])],
+        )
+        reply = await client.chat(MODELS["gemini"], MESSAGES)
+        message = reply.choices[0].message
+        assert message.tool_calls and message.tool_calls[0].function.name == "weather"
+        await client.chat(MODELS["gemini"], [
+            *MESSAGES, message,
+            {"role": "tool", "tool_call_id": message.tool_calls[0].id, "content": "sunny"},
+        ])
+    contents = server.requests[-1].json["contents"]
+    assert contents[1] == {"role": "model", "parts": [
+        {"text": "Checking."},
+        {"functionCall": {"name": "weather", "args": {"city": "Oslo"}},
+         "thoughtSignature": "c2lnbmF0dXJl"}]}
+    assert contents[2] == {"role": "user", "parts": [
+        {"functionResponse": {"name": "weather", "response": {"result": "sunny"}}}]}
+
+
+async def test_missing_botocore_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "botocore.session", None)  # as if botocore were absent
+    async with (
+        LocalProvider(api_key=AWS_KEY) as server,
+        LlmClient(base_url=server.root_url, provider_options=OPTIONS) as client,
+    ):
+        with pytest.raises(ConfigurationError, match=r"literllm\[bedrock\]"):
+            await client.chat(MODELS["bedrock"], MESSAGES)
+    assert server.requests == []

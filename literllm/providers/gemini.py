@@ -131,13 +131,19 @@ def translate_messages(
         elif role == "user":
             add("user", _user_parts(message.get("content")))
         elif role == "assistant":
+            for call in message.get("tool_calls") or ():
+                names[call.get("id") or ""] = (call.get("function") or {}).get("name") or ""
+            if isinstance(message.get("parts"), list):
+                # A Gemini reply sent back as it came (its raw parts): thought signatures,
+                # which Gemini wants back with function calls, stay in place.
+                add("model", [dict(part) for part in message["parts"]])
+                continue
             parts: list[dict[str, Any]] = []
             text = text_of(message.get("content"))
             if text:
                 parts.append({"text": text})
             for call in message.get("tool_calls") or ():
                 function = call.get("function") or {}
-                names[call.get("id") or ""] = function.get("name") or ""
                 try:
                     args = orjson.loads(function.get("arguments") or "{}")
                 except orjson.JSONDecodeError:

@@ -60,8 +60,9 @@ class GeminiWire:
             [{"text": piece, "thought": True}] for piece in reply.reasoning
         ]
         parts += [[{"text": piece}] for piece in reply.text]
-        calls = [{"functionCall": {"name": c.name, "args": json.loads(c.arguments_text or "{}")}}
-                 for c in reply.tool_calls]
+        # Thinking models sign their function calls; the signature must come back with them.
+        calls = [{"functionCall": {"name": c.name, "args": json.loads(c.arguments_text or "{}")},
+                  "thoughtSignature": reply.signature} for c in reply.tool_calls]
         if calls:
             parts.append(calls)
         return parts or [[{"text": ""}]]
@@ -89,8 +90,8 @@ class GeminiWire:
             parts.append({"text": reply.reasoning_text, "thought": True})
         if reply.text:
             parts.append({"text": reply.content})
-        parts += [{"functionCall": {"name": c.name, "args": json.loads(c.arguments_text or "{}")}}
-                  for c in reply.tool_calls]
+        parts += [{"functionCall": {"name": c.name, "args": json.loads(c.arguments_text or "{}")},
+                   "thoughtSignature": reply.signature} for c in reply.tool_calls]
         return {"candidates": [{"content": {"parts": parts, "role": "model"},
                                 "finishReason": _FINISH[reply.finish_reason], "index": 0}],
                 "usageMetadata": self._usage(reply), "modelVersion": reply.model,
