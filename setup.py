@@ -62,7 +62,8 @@ def _extensions() -> list[Extension]:
     directives = {
         "language_level": 3,
         "embedsignature": True,
-        "freethreading_compatible": True,
+        # NOTE: no freethreading_compatible: the decoders grow and free buffers without
+        # locks, and no free-threaded build has been tested.
         "linetrace": CYTHON_TRACE,
     }
     try:

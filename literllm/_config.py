@@ -1,11 +1,14 @@
 """Client configuration shared by the client and the request types: ``Timeout``, the logger.
 
-A leaf: it imports nothing from literllm (``types.py`` names ``Timeout`` in ``ChatParams``).
+Imports only the error tree (``types.py`` names ``Timeout`` in ``ChatParams``).
 """
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, NamedTuple
+
+from .errors import ConfigurationError
 
 if TYPE_CHECKING:
     import logging
@@ -27,13 +30,30 @@ class Timeout(NamedTuple):
     total: float | None = None
 
 
+def _seconds(name: str, value: object) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigurationError(f"timeout {name} must be seconds or None, not {value!r}")
+    seconds = float(value)
+    if not math.isfinite(seconds) or seconds <= 0:
+        # nan never fires and inf overflows the event loop's clock: say None for no limit.
+        raise ConfigurationError(
+            f"timeout {name} must be a positive, finite number of seconds (None: no limit), "
+            f"not {value!r}"
+        )
+    return seconds
+
+
 def as_timeout(value: float | Timeout | None, default: Timeout) -> Timeout:
-    """``value`` as a ``Timeout``: seconds set connect and idle; ``None`` keeps ``default``."""
+    """``value`` as a checked ``Timeout``: seconds set connect and idle; ``None`` keeps
+    ``default``. Raises ``ConfigurationError`` for anything but positive finite seconds."""
     if value is None:
         return default
     if isinstance(value, Timeout):
-        return value
-    return Timeout(connect=float(value), idle=float(value), total=None)
+        return Timeout(*(_seconds(name, getattr(value, name)) for name in Timeout._fields))
+    seconds = _seconds("", value)
+    return Timeout(connect=seconds, idle=seconds, total=None)
 
 
 _logger: logging.Logger | None = None

@@ -7,6 +7,7 @@ Statuses and backoff follow openai-python's ``_base_client.py`` (``_should_retry
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Mapping
 
@@ -25,19 +26,15 @@ def should_retry(status: int) -> bool:
 
 def retry_after(headers: Mapping[str, str]) -> float | None:
     """Seconds the server asked to wait (``retry-after-ms``, ``Retry-After`` seconds or date)."""
-    milliseconds = headers.get("retry-after-ms")
-    if milliseconds:
-        try:
-            return max(float(milliseconds) / 1000, 0.0)
-        except ValueError:
-            pass
+    milliseconds = _finite(headers.get("retry-after-ms"))
+    if milliseconds is not None:
+        return max(milliseconds / 1000, 0.0)
     value = headers.get("retry-after")
     if not value:
         return None
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
+    seconds = _finite(value)
+    if seconds is not None:
+        return max(seconds, 0.0)
     import email.utils
 
     try:
@@ -45,6 +42,17 @@ def retry_after(headers: Mapping[str, str]) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(when.timestamp() - time.time(), 0.0)
+
+
+def _finite(text: str | None) -> float | None:
+    """A header's number, if it is a finite one ("nan", "inf" and "1e999" are not)."""
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
 
 
 def backoff(attempt: int, server_asked: float | None) -> float:

@@ -12,6 +12,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from ._config import log
+from ._secrets import scrub_chain
 from .errors import (
     MalformedChunkError,
     StreamError,
@@ -72,6 +73,7 @@ class ChatStream:
         "_pos",
         "_received",
         "_response",
+        "_secrets",
         "_timer",
         "_total",
         "_waiting",
@@ -90,8 +92,10 @@ class ChatStream:
         request_id: str | None,
         idle: float | None,
         total: float | None = None,
+        secrets: tuple[str, ...] = (),
     ) -> None:
         self._response = response
+        self._secrets = secrets
         self._total = total
         self._content = response.content
         self._adapter = adapter
@@ -149,6 +153,10 @@ class ChatStream:
                     self._events = _NO_EVENTS
                     self._fail(exc, exc.__cause__)
                     raise self._pending_error() from exc.__cause__
+                except Exception as exc:  # an adapter bug must still end as a StreamError
+                    self._events = _NO_EVENTS
+                    self._fail(MalformedChunkError(f"could not build a chunk: {exc!r}"), exc)
+                    raise self._pending_error() from exc
                 if chunk is not None:
                     self._received += 1
                     return chunk
@@ -231,6 +239,11 @@ class ChatStream:
                 raise self._pending_error()
             if self._finished:
                 raise StopAsyncIteration
+            if self._waiting:
+                # Only a second consumer gets here: the first is suspended in the read below.
+                raise StreamError(
+                    "this stream is being read by another task; a stream has one consumer"
+                )
             self._waiting = True
             try:
                 data = await self._content.readany()
@@ -247,13 +260,17 @@ class ChatStream:
             except OSError as exc:
                 self._transport_failed(exc)
                 continue
-            except BaseException as exc:
+            except Exception as exc:
                 import aiohttp
 
                 if isinstance(exc, aiohttp.ClientError):
                     self._transport_failed(exc)
-                    continue
-                # Cancellation and anything unexpected: the connection must not linger.
+                else:
+                    # aiohttp's RuntimeError for a closed connection, and the like.
+                    self._fail(StreamError(f"reading the stream failed: {exc!r}"), exc)
+                continue
+            except BaseException:
+                # Cancellation: the connection must not linger.
                 self._close()
                 raise
             finally:
@@ -268,6 +285,9 @@ class ChatStream:
                 # Deliver what the decoder completed before the bad input, then fail.
                 self._fail(exc, exc.__cause__)
                 events = exc.events
+            except Exception as exc:  # a decoder bug must still end as a StreamError
+                self._fail(MalformedChunkError(f"undecodable stream: {exc!r}"), exc)
+                events = _NO_EVENTS
             if events:
                 self._events = events
                 self._pos = 0
@@ -311,6 +331,8 @@ class ChatStream:
         """Record the error (raised once the events before it are delivered); close at once."""
         if cause is not None and error.__cause__ is None:
             error.__cause__ = cause
+        # aiohttp's errors carry the request's headers (the key among them): not ours to pass on.
+        scrub_chain(error, self._secrets)
         self._error = error
         self._response.close()
         self._closed = True
@@ -322,7 +344,7 @@ class ChatStream:
         assert error is not None
         if not self._error_told:
             self._error_told = True
-            text = "".join(self._adapter.text_parts)
+            text = "".join(part for part in self._adapter.text_parts if isinstance(part, str))
             error.chunks_received = self._received
             error.text = text
             error.provider = self.provider

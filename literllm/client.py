@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Unpack
 
 from . import _retry
 from ._config import Timeout, as_timeout, log
+from ._secrets import redact, redact_value, scrub_chain
 from ._stream import ChatStream
 from ._version import __version__
 from .errors import (
@@ -26,6 +27,7 @@ from .errors import (
     MalformedChunkError,
     MissingApiKeyError,
     RateLimitError,
+    ResponseTooLargeError,
     StreamError,
 )
 from .providers import Provider, merge_key, resolve_model
@@ -33,6 +35,9 @@ from .providers._base import ERROR_BODY_QUOTE, quote_body
 from .types import CLIENT_OPTIONS, ChatCompletion, ChatParams, Message, MessageParam
 
 if TYPE_CHECKING:
+    import asyncio
+    import ssl as _ssl
+
     import aiohttp
 
     from .providers._base import Auth, HttpRequest, ProviderAdapter
@@ -40,28 +45,86 @@ if TYPE_CHECKING:
 __all__ = ["ChatStream", "LlmClient", "Timeout"]
 
 DEFAULT_MAX_CONNECTIONS = 1000
+DEFAULT_MAX_RESPONSE_SIZE = 64 * 1024 * 1024
 ERROR_BODY_LIMIT = 64 * 1024
 
 
-def _client_timeout(timeout: Timeout, *, stream: bool) -> aiohttp.ClientTimeout:
+def _client_timeout(
+    timeout: Timeout, *, stream: bool, total: float | None
+) -> aiohttp.ClientTimeout:
     # Passed on every request so that aiohttp's 300 s session default never applies. A
     # stream's idle limit is enforced by ChatStream itself (content, not bytes, resets it),
     # which also spares aiohttp rescheduling a read timer on every packet.
     import aiohttp
 
     return aiohttp.ClientTimeout(
-        total=timeout.total, connect=timeout.connect, sock_read=None if stream else timeout.idle
+        total=total, connect=timeout.connect, sock_read=None if stream else timeout.idle
     )
 
 
-async def _wait(awaitable: Any, seconds: float | None) -> Any:
-    """``await awaitable`` within ``seconds`` (the wait for a stream's response headers)."""
-    import asyncio
+class _TotalExpired(Exception):
+    """The total timeout ran out between attempts."""
 
-    if seconds is None:
-        return await awaitable
-    async with asyncio.timeout(seconds):
-        return await awaitable
+
+class _Deadline:
+    """``await run(awaitable)`` within ``seconds`` (``None``: no limit); ``expired`` tells
+    afterwards whether this limit, rather than another, ended it."""
+
+    __slots__ = ("expired", "seconds")
+
+    def __init__(self, seconds: float | None) -> None:
+        self.seconds = seconds
+        self.expired = False
+
+    async def run(self, awaitable: Any) -> Any:
+        import asyncio
+
+        if self.seconds is None:
+            return await awaitable
+        scope = asyncio.timeout(self.seconds)
+        try:
+            async with scope:
+                return await awaitable
+        finally:
+            self.expired = scope.expired()
+
+
+_CONTROL = frozenset(map(chr, [*range(32), 127]))
+
+
+def _printable(text: str) -> bool:
+    return not _CONTROL.intersection(text)
+
+
+def check_headers(headers: Mapping[str, str], where: str) -> None:
+    """``ConfigurationError`` for a header aiohttp would refuse (CR, LF, control characters)."""
+    for name, value in headers.items():
+        if not isinstance(name, str) or not isinstance(value, str):
+            raise ConfigurationError(f"{where}: header names and values must be strings")
+        if not name or not _printable(name) or ":" in name or " " in name:
+            raise ConfigurationError(f"{where}: {name!r} is not a valid header name")
+        if not _printable(value):
+            # The value itself is not shown: it may be a key.
+            raise ConfigurationError(
+                f"{where}: the value of {name!r} contains a line break or control character"
+            )
+
+
+def _checked_base_url(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError(f"base_url must be an http(s) URL with a host, not {url!r}")
+    if parts.username is not None or parts.password is not None:
+        raise ConfigurationError(
+            "base_url must not carry credentials (user:password@); pass api_key= or headers="
+        )
+    try:
+        _ = parts.port
+    except ValueError:
+        raise ConfigurationError(f"base_url has an invalid port: {url!r}") from None
+    return url.rstrip("/")
 
 
 async def _sleep(seconds: float) -> None:
@@ -123,7 +186,11 @@ class LlmClient:
             {"region": "eu-west-1"}, "azure": {"api_version": ...}, "vertex_ai":
             {"project": ..., "location": ...}}``); see the README's provider table.
         max_connections: the connection pool size.
-        trust_env: honour ``HTTP(S)_PROXY`` / ``NO_PROXY`` and ``.netrc`` (own session only).
+        trust_env: honour ``HTTP(S)_PROXY`` / ``NO_PROXY`` (own session only). ``.netrc`` is
+            never read: its credentials would go to whichever host it names, keys or not.
+        max_response_size: the largest non-streamed reply ``chat()`` reads (bytes).
+        ssl: certificate verification for the client's own session: ``True`` (the default:
+            the system's CAs), an ``ssl.SSLContext`` (your own CA), or ``False`` (none).
     """
 
     def __init__(
@@ -139,11 +206,16 @@ class LlmClient:
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         trust_env: bool = True,
         provider_options: Mapping[str, Mapping[str, Any]] | None = None,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
+        ssl: _ssl.SSLContext | bool = True,
     ) -> None:
-        if max_retries < 0:
-            raise ConfigurationError("max_retries must not be negative")
+        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+            raise ConfigurationError("max_retries must be a whole number, 0 or more")
+        if not isinstance(max_response_size, int) or max_response_size < 1:
+            raise ConfigurationError("max_response_size must be a positive number of bytes")
         self._api_key = api_key
-        self._base_url = base_url.rstrip("/") if base_url else None
+        self._base_url = _checked_base_url(base_url) if base_url else None
+        check_headers(headers or {}, "headers=")
         self._provider = provider
         self._timeout = as_timeout(timeout, Timeout())
         self._max_retries = max_retries
@@ -157,6 +229,10 @@ class LlmClient:
             name.lower(): dict(options) for name, options in (provider_options or {}).items()
         }
         self._auth_cache: dict[tuple[str, str | None], Auth | None] = {}
+        self._max_response_size = max_response_size
+        self._ssl = ssl
+        self._session_loop: asyncio.AbstractEventLoop | None = None
+        self._proxies: dict[str, str] | None = None
 
     def __repr__(self) -> str:
         # Keys and headers are left out on purpose.
@@ -190,21 +266,52 @@ class LlmClient:
             await session.close()
 
     def _ensure_session(self) -> aiohttp.ClientSession:
-        if self._session is None or (self._owns_session and self._session.closed):
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        session = self._session
+        if session is not None and getattr(session, "_loop", loop) is not loop:
+            if not self._owns_session:
+                raise ConfigurationError(
+                    "the session= given to this LlmClient belongs to another event loop"
+                )
+            # A client used again from a new asyncio.run(): its old loop (and the session's
+            # connections with it) are gone; start afresh.
+            session = self._session = None
+        if session is None or (self._owns_session and session.closed):
             import aiohttp
 
             log()
             connector = aiohttp.TCPConnector(
-                limit=self._max_connections, limit_per_host=0, ttl_dns_cache=300
+                limit=self._max_connections, limit_per_host=0, ttl_dns_cache=300, ssl=self._ssl
             )
-            self._session = aiohttp.ClientSession(
+            # trust_env=False: aiohttp would also read ~/.netrc; proxies are resolved here.
+            session = self._session = aiohttp.ClientSession(
                 connector=connector,
-                trust_env=self._trust_env,
+                trust_env=False,
                 timeout=aiohttp.ClientTimeout(total=None),
                 headers={"User-Agent": f"literllm/{__version__}"},
             )
             self._owns_session = True
-        return self._session
+            self._session_loop = loop
+        return session
+
+    def _proxy_for(self, url: str) -> str | None:
+        """The proxy the environment names for ``url`` (``trust_env``), if any."""
+        if not self._trust_env or not self._owns_session:
+            return None
+        import urllib.request
+        from urllib.parse import urlsplit
+
+        if self._proxies is None:
+            self._proxies = urllib.request.getproxies_environment()
+        parts = urlsplit(url)
+        proxy = self._proxies.get(parts.scheme)
+        # NOTE: proxy_bypass_environment is public in CPython but missing from typeshed.
+        bypass = urllib.request.proxy_bypass_environment  # type: ignore[attr-defined]
+        if proxy is None or bypass(parts.hostname or "", self._proxies):
+            return None
+        return proxy
 
     def _prepare(
         self,
@@ -221,6 +328,12 @@ class LlmClient:
         adapter = provider.load_adapter()
         options = self._provider_options.get(provider.name, {})
         key = merge_key(provider, call.get("api_key"), self._api_key)
+        if key is not None and not _printable(key):
+            raise ConfigurationError(
+                f"the API key for {provider.name} contains a line break or another control "
+                "character (a trailing newline from a file?)",
+                provider=provider.name,
+            )
         # A client with its own base_url talks to a server the caller chose (a local vLLM or
         # Ollama): whether it wants a key is the server's to say (with a 401).
         if key is None and provider.requires_key and self._base_url is None:
@@ -246,6 +359,7 @@ class LlmClient:
         headers = {**self._headers, **request.headers}
         extra_headers = call.get("extra_headers")
         if extra_headers:
+            check_headers(extra_headers, "extra_headers=")
             headers.update(extra_headers)
         # One Auth per provider and key: SigV4 and OAuth cache credentials and tokens in it.
         cache_key = (provider.name, key)
@@ -263,56 +377,80 @@ class LlmClient:
             stream,
         )
 
-    async def _send(self, prepared: _PreparedRequest) -> aiohttp.ClientResponse:
-        """Send with retries; returns a 2xx response whose body is still unread."""
+    async def _send(
+        self, prepared: _PreparedRequest
+    ) -> tuple[aiohttp.ClientResponse, tuple[str, ...], float | None]:
+        """Send with retries; a 2xx response whose body is still unread, the secrets sent,
+        and the seconds left of the total timeout (``None``: no total)."""
+        import asyncio
+
         import aiohttp
         import yarl
 
         session = self._ensure_session()
+        loop = asyncio.get_running_loop()
         name = prepared.provider.name
         timeout = prepared.timeout
+        # The total timeout bounds the whole call: every attempt, every backoff, the body.
+        deadline = None if timeout.total is None else loop.time() + timeout.total
+        proxy = self._proxy_for(prepared.request.url)
         attempt = 0
         while True:
             server_asked: float | None = None
             error: LiterLlmError
             request = prepared.request
+            secrets: tuple[str, ...] = ()
             if prepared.auth is not None:
                 # Per attempt: a signature covers the final request, a token may expire.
                 request = await prepared.auth.apply(request._replace(headers={**request.headers}))
+                secrets = prepared.auth.secrets
+            left = None if deadline is None else deadline - loop.time()
+            waited = _Deadline(timeout.idle if prepared.stream else None)
             try:
-                response: aiohttp.ClientResponse = await _wait(
+                if left is not None and left <= 0:
+                    raise _TotalExpired
+                response: aiohttp.ClientResponse = await waited.run(
                     session.request(
                         request.method,
                         # As built: re-quoting the path would break a signature over it.
                         yarl.URL(request.url, encoded=True),
                         data=request.body,
                         headers=request.headers,
-                        timeout=_client_timeout(timeout, stream=prepared.stream),
+                        timeout=_client_timeout(timeout, stream=prepared.stream, total=left),
                         allow_redirects=False,
-                    ),
-                    timeout.idle if prepared.stream else None,
+                        proxy=proxy,
+                    )
                 )
-            except TimeoutError as exc:
+            except (TimeoutError, _TotalExpired) as exc:
                 if isinstance(exc, aiohttp.ConnectionTimeoutError):
                     kind = "connect"
-                elif timeout.total is not None and not prepared.stream:
+                elif waited.expired:
+                    kind = "idle"
+                elif deadline is not None:
                     kind = "total"
                 else:
-                    kind = "idle"
+                    kind = "read"
                 error = APITimeoutError(
                     f"{name}: request timed out ({kind})", provider=name, timeout_kind=kind
                 )
-                error.__cause__ = exc
+                error.__cause__ = None if isinstance(exc, _TotalExpired) else exc
+                if kind == "total":
+                    scrub_chain(error, secrets)
+                    raise error from error.__cause__
             except aiohttp.ClientError as exc:
                 error = APIConnectionError(f"{name}: cannot connect: {exc}", provider=name)
                 error.__cause__ = exc
             else:
                 if 200 <= response.status < 300:
-                    return response
+                    return response, secrets, (
+                        None if deadline is None else max(deadline - loop.time(), 0.001)
+                    )
                 try:
-                    body = await _read_limited(response, ERROR_BODY_LIMIT)
+                    body = await _Deadline(timeout.idle).run(
+                        _read_limited(response, ERROR_BODY_LIMIT)
+                    )
                 except (aiohttp.ClientError, TimeoutError):
-                    body = b""
+                    body = b""  # an error body that stalls or breaks: the status says enough
                 finally:
                     response.release()
                 details = prepared.adapter.error_details(response.status, body)
@@ -321,20 +459,30 @@ class LlmClient:
                     variable = prepared.provider.api_key_env or "the provider's key variable"
                     hint = f" (no API key was sent: pass api_key= or set {variable})"
                 error = details.cls(
-                    f"{name}: HTTP {response.status}: {details.message}{hint}",
+                    redact(f"{name}: HTTP {response.status}: {details.message}{hint}", secrets),
                     status_code=response.status,
                     provider=name,
                     request_id=prepared.adapter.request_id(response.headers),
-                    body=details.body,
+                    body=redact_value(details.body, secrets),
                 )
                 server_asked = _retry.retry_after(response.headers)
                 if isinstance(error, RateLimitError):
                     error.retry_after = server_asked
                 if not _retry.should_retry(response.status):
                     raise error
+            scrub_chain(error, secrets)
             if attempt >= self._max_retries:
-                raise error
+                raise error from error.__cause__
             delay = _retry.backoff(attempt, server_asked)
+            if deadline is not None and loop.time() + delay >= deadline:
+                # Waiting would outlast the total timeout: fail now, with what happened.
+                expired = APITimeoutError(
+                    f"{name}: request timed out (total) after {attempt + 1} attempts; "
+                    f"the last: {error}",
+                    provider=name,
+                    timeout_kind="total",
+                )
+                raise expired from error
             attempt += 1
             log().info("%s: retry %d in %.2f s after: %s", name, attempt, delay, error)
             await _sleep(delay)
@@ -354,7 +502,7 @@ class LlmClient:
         """
         _check_params("chat_stream", params)
         prepared = self._prepare(model, messages, params, stream=True)
-        response = await self._send(prepared)
+        response, secrets, left = await self._send(prepared)
         name = prepared.provider.name
         request_id = prepared.adapter.request_id(response.headers)
         adapter = prepared.adapter.new_stream(prepared.model, request_id)
@@ -363,19 +511,22 @@ class LlmClient:
             import aiohttp
 
             try:
-                body = await _read_limited(response, ERROR_BODY_QUOTE + 1)
+                body = await _Deadline(prepared.timeout.idle).run(
+                    _read_limited(response, ERROR_BODY_QUOTE + 1)
+                )
             except (aiohttp.ClientError, TimeoutError):
                 body = b""
             finally:
                 response.close()
+            quoted = redact(quote_body(body), secrets)
             raise APIError(
                 f"{name}: expected {expected}, got "
                 f"{response.content_type or 'no content type'} (HTTP {response.status}): "
-                f"{quote_body(body)}",
+                f"{quoted}",
                 status_code=response.status,
                 provider=name,
                 request_id=request_id,
-                body=quote_body(body),
+                body=quoted,
             )
         stream = ChatStream(
             response,
@@ -384,7 +535,8 @@ class LlmClient:
             model=prepared.model,
             request_id=request_id,
             idle=prepared.timeout.idle,
-            total=prepared.timeout.total,
+            total=left,
+            secrets=secrets,
         )
         self._streams.add(stream)
         return stream
@@ -395,32 +547,55 @@ class LlmClient:
         messages: Sequence[MessageParam | Message],
         **params: Unpack[ChatParams],
     ) -> ChatCompletion:
-        """Send a chat request and return the whole reply (same errors as ``chat_stream``)."""
+        """Send a chat request and return the whole reply (same errors as ``chat_stream``).
+
+        A reply larger than ``max_response_size`` raises ``ResponseTooLargeError``.
+        """
         _check_params("chat", params)
         prepared = self._prepare(model, messages, params, stream=False)
         import aiohttp
 
-        response = await self._send(prepared)
+        response, secrets, _left = await self._send(prepared)
         name = prepared.provider.name
+        request_id = prepared.adapter.request_id(response.headers)
+        limit = self._max_response_size
+        body = b""
         try:
-            body = await response.read()
+            # Under the request's sock_read (idle) and total timeouts.
+            body = await _read_limited(response, limit + 1)
         except TimeoutError as exc:
-            raise APITimeoutError(
-                f"{name}: reading the reply timed out", provider=name, timeout_kind="idle"
-            ) from exc
+            kind = "total" if prepared.timeout.total is not None else "idle"
+            error: LiterLlmError = APITimeoutError(
+                f"{name}: reading the reply timed out ({kind})", provider=name,
+                timeout_kind=kind,
+            )
+            scrub_chain(exc, secrets)
+            raise error from exc
         except aiohttp.ClientError as exc:
+            scrub_chain(exc, secrets)
             raise APIConnectionError(
-                f"{name}: reading the reply failed: {exc}", provider=name
+                redact(f"{name}: reading the reply failed: {exc}", secrets), provider=name
             ) from exc
         finally:
-            response.release()
+            if len(body) > limit:
+                response.close()  # the rest is never read: do not drain it into the pool
+            else:
+                response.release()
+        if len(body) > limit:
+            raise ResponseTooLargeError(
+                f"{name}: the reply is larger than max_response_size ({limit:,} bytes)",
+                status_code=response.status,
+                provider=name,
+                request_id=request_id,
+            )
         try:
             return prepared.adapter.parse_completion(body, prepared.model)
         except MalformedChunkError as exc:
+            quoted = redact(quote_body(body), secrets)
             raise APIError(
-                f"{name}: {exc.message}",
+                redact(f"{name}: {exc.message}", secrets),
                 status_code=response.status,
                 provider=name,
-                request_id=prepared.adapter.request_id(response.headers),
-                body=quote_body(body),
-            ) from exc
+                request_id=request_id,
+                body=quoted,
+            ) from None

@@ -20,7 +20,8 @@
      |    +-- ConflictError            409
      |    +-- RateLimitError           429 (retry_after)
      |    +-- ServerError              500 and other 5xx
-     |         +-- ServiceUnavailableError   503, 529
+     |    |    +-- ServiceUnavailableError   503, 529
+     |    +-- ResponseTooLargeError    a non-streamed reply over max_response_size
      +-- APIConnectionError                       could not reach the provider / connection lost
      |    +-- APITimeoutError                     connect, idle or total timeout
      +-- StreamError                              a stream broke after it started
@@ -64,6 +65,7 @@ __all__ = [
     "ProviderNotSupportedError",
     "ProviderStreamError",
     "RateLimitError",
+    "ResponseTooLargeError",
     "SSEError",
     "ServerError",
     "ServiceUnavailableError",
@@ -218,6 +220,10 @@ class ServerError(APIError):
 
 class ServiceUnavailableError(ServerError):
     """503 (or Anthropic's 529 overloaded)."""
+
+
+class ResponseTooLargeError(APIError):
+    """A non-streamed reply was larger than the client's ``max_response_size``."""
 
 
 class APIConnectionError(LiterLlmError):

@@ -1,4 +1,4 @@
-# cython: language_level=3, embedsignature=True, freethreading_compatible=True, auto_pickle=False
+# cython: language_level=3, embedsignature=True, auto_pickle=False
 """Incremental AWS EventStream decoder, compiled twin of ``_eventstream_py`` (the reference).
 
 Same API, same checks in the same order, same errors and messages. CRC32 comes from zlib's C
@@ -47,6 +47,7 @@ from ._shared import (
     Int16Header,
     Int32Header,
     Int64Header,
+    RETAINED_BUFFER,
     repeat_error,
 )
 
@@ -61,6 +62,7 @@ DEF STRING_CACHE_SIZE = 16
 DEF STRING_CACHE_KEY = 64
 
 cdef object _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+cdef Py_ssize_t _RETAINED_BUFFER = RETAINED_BUFFER
 cdef object _timedelta = datetime.timedelta
 
 
@@ -246,6 +248,11 @@ cdef class EventStreamDecoder:
             out.append(self._decode_frame(self._buf, self._need))
             self._len = 0
             self._need = 0
+            if self._cap > _RETAINED_BUFFER:
+                # Freed after one large frame, so a long-lived decoder does not keep it.
+                PyMem_Free(self._buf)
+                self._buf = NULL
+                self._cap = 0
         while n >= PRELUDE_LENGTH:
             self._need = self._check_prelude(p)
             if n < self._need:

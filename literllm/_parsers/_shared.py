@@ -16,6 +16,12 @@ if TYPE_CHECKING:
 
 DEFAULT_MAX_EVENT_SIZE = 16 * 1024 * 1024
 UTF8_BOM = b"\xef\xbb\xbf"
+# A retry value of more digits is ignored, as one that is not digits is: no reconnection time
+# that long means anything, and Python will not convert more than 4,300 (or fewer, if so set).
+MAX_RETRY_DIGITS = 64
+# Buffers that grew past this for one large line, event or frame are freed once it is done,
+# so a long-lived decoder does not keep megabytes for a single outlier.
+RETAINED_BUFFER = 64 * 1024
 
 SSE_LINE_TOO_LONG = "SSE line longer than max_event_size ({limit} bytes)"
 SSE_EVENT_TOO_LARGE = "SSE event data larger than max_event_size ({limit} bytes)"

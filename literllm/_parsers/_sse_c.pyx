@@ -1,4 +1,4 @@
-# cython: language_level=3, embedsignature=True, freethreading_compatible=True, auto_pickle=False
+# cython: language_level=3, embedsignature=True, auto_pickle=False
 """Incremental ``text/event-stream`` decoder, compiled twin of ``_sse_py`` (the reference).
 
 Same API, same events, same errors and messages. Lines are scanned with memchr over the
@@ -20,6 +20,8 @@ from libc.string cimport memchr, memcmp, memcpy
 from ..errors import SSEError
 from ._shared import (
     DEFAULT_MAX_EVENT_SIZE,
+    MAX_RETRY_DIGITS,
+    RETAINED_BUFFER,
     SERVER_SENT_EVENT_CLASSES,
     SSE_EVENT_TOO_LARGE,
     SSE_FED_AFTER_CLOSE,
@@ -90,7 +92,7 @@ cdef object _parse_retry(const char* p, Py_ssize_t n):
     """The value as an int when it is one or more ASCII digits, else None."""
     cdef Py_ssize_t i
     cdef long long v = 0
-    if n == 0:
+    if n == 0 or n > _MAX_RETRY_DIGITS:
         return None
     for i in range(n):
         if p[i] < 48 or p[i] > 57:
@@ -100,6 +102,10 @@ cdef object _parse_retry(const char* p, Py_ssize_t n):
             v = v * 10 + (p[i] - 48)
         return v
     return int(PyBytes_FromStringAndSize(p, n))
+
+
+cdef Py_ssize_t _MAX_RETRY_DIGITS = MAX_RETRY_DIGITS
+cdef Py_ssize_t _RETAINED_BUFFER = RETAINED_BUFFER
 
 
 @cython.final
@@ -248,8 +254,16 @@ cdef class SSEDecoder:
         except SSEError as exc:
             self._error = exc.message
             exc.events = out
+            self._release_buffers()  # a dead decoder never reads them again
             raise
         return 0
+
+    cdef void _release_buffers(self) noexcept:
+        PyMem_Free(self._line)
+        PyMem_Free(self._data)
+        self._line = NULL
+        self._data = NULL
+        self._line_cap = self._data_cap = self._line_len = self._data_len = 0
 
     cdef int _append_line(self, const char* p, Py_ssize_t n) except -1:
         cdef Py_ssize_t need = self._line_len + n
@@ -301,6 +315,10 @@ cdef class SSEDecoder:
                 self._line_len = 0
                 # NOTE: _process_line never touches _line, so reading it after the reset is safe.
                 self._process_line(self._line, line_len, out)
+                if self._line_cap > _RETAINED_BUFFER:
+                    PyMem_Free(self._line)
+                    self._line = NULL
+                    self._line_cap = 0
             else:
                 if stop - p > self._max:
                     raise SSEError(SSE_LINE_TOO_LONG.format(limit=self._max))
@@ -403,6 +421,10 @@ cdef class SSEDecoder:
                 out.append(event)
             self._data_len = 0
             self._has_data = False
+            if self._data_cap > _RETAINED_BUFFER:
+                PyMem_Free(self._data)
+                self._data = NULL
+                self._data_cap = 0
         self._event_type = _EMPTY_B
         self._block_retry = None
         self._block_started = False

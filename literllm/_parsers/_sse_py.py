@@ -17,6 +17,7 @@ from typing import Any, Final
 from ..errors import SSEError
 from ._shared import (
     DEFAULT_MAX_EVENT_SIZE,
+    MAX_RETRY_DIGITS,
     SERVER_SENT_EVENT_CLASSES,
     SSE_EVENT_TOO_LARGE,
     SSE_FED_AFTER_CLOSE,
@@ -313,7 +314,7 @@ class SSEDecoder:
         elif name == b"id":
             if b"\x00" not in value:
                 self._id_buffer = value
-        elif name == b"retry" and value.isdigit():
+        elif name == b"retry" and value.isdigit() and len(value) <= MAX_RETRY_DIGITS:
             # bytes.isdigit() is true only for one or more ASCII digits, as the spec requires.
             self._retry = self._block_retry = int(value)
 

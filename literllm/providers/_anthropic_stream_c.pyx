@@ -1,4 +1,4 @@
-# cython: language_level=3, embedsignature=True, freethreading_compatible=True, auto_pickle=False
+# cython: language_level=3, embedsignature=True, auto_pickle=False
 """Anthropic Messages SSE events to chunks, compiled twin of ``_anthropic_stream_py``.
 
 Builds the common event (``content_block_delta`` with a ``text_delta``) in C, filling the

@@ -13,7 +13,7 @@ from typing import Any
 from ..errors import StreamTruncatedError
 from ..types import ChatCompletionChunk, Delta
 from ._base import SSETransport
-from ._chunks import ChunkMaker, decode_json, malformed, tool_arguments, usage
+from ._chunks import ChunkMaker, decode_json, malformed, string, tool_arguments, usage
 from ._openai_stream_py import provider_error_event
 
 __all__ = ["AnthropicStream", "finish_reason", "prompt_tokens"]
@@ -86,12 +86,12 @@ class AnthropicStream:
                 delta = obj["delta"]
                 delta_type = delta["type"]
                 if delta_type == "text_delta":
-                    text = delta["text"]
+                    text = string(delta["text"])
                     self.text_parts.append(text)
                     return self._make.content(text, obj)
                 if delta_type == "thinking_delta":
                     return self._make.delta(
-                        Delta(None, None, None, None, delta["thinking"], delta), obj
+                        Delta(None, None, None, None, string(delta["thinking"]), delta), obj
                     )
                 if delta_type == "input_json_delta":
                     block = self._blocks.get(obj["index"])
@@ -128,8 +128,9 @@ class AnthropicStream:
                     arguments="",
                 )
             if block_type == "text" and block.get("text"):
-                self.text_parts.append(block["text"])
-                return make.content(block["text"], obj)
+                text = string(block["text"])
+                self.text_parts.append(text)
+                return make.content(text, obj)
             return None
         if kind == "content_block_stop":
             block = self._blocks.get(obj["index"])

@@ -35,6 +35,10 @@ class KeyHeader:
     def __repr__(self) -> str:
         return f"KeyHeader({self._name!r})"
 
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return (self._value, self._value.rpartition(" ")[2])
+
     async def apply(self, request: HttpRequest) -> HttpRequest:
         request.headers[self._name] = self._value
         return request
@@ -63,6 +67,13 @@ class SigV4:
 
     def __repr__(self) -> str:
         return f"SigV4(service={self._service!r}, region={self._region!r})"
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        if self._credentials is None:
+            return ()
+        frozen = self._credentials.get_frozen_credentials()
+        return tuple(s for s in (frozen.secret_key, frozen.token) if s)
 
     def _resolve(self) -> Any:
         try:
@@ -106,6 +117,11 @@ class GoogleOAuth:
 
     def __repr__(self) -> str:
         return "GoogleOAuth()"
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        token = getattr(self._credentials, "token", None)
+        return (token,) if token else ()
 
     def _refresh(self) -> None:
         try:

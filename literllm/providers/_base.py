@@ -67,6 +67,11 @@ class Auth(Protocol):
 
     async def apply(self, request: HttpRequest) -> HttpRequest: ...
 
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """What must never appear in an error or a log line (keys, tokens), as sent."""
+        ...
+
 
 class StreamAdapter(Protocol):
     """One response's stream: bytes in, transport events out, one chunk per event."""

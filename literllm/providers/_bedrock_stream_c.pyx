@@ -1,4 +1,4 @@
-# cython: language_level=3, embedsignature=True, freethreading_compatible=True, auto_pickle=False
+# cython: language_level=3, embedsignature=True, auto_pickle=False
 """Bedrock ConverseStream messages to chunks, compiled twin of ``_bedrock_stream_py``.
 
 Builds the common message (a ``contentBlockDelta`` event with ``delta.text``) in C, filling

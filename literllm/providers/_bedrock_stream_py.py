@@ -16,7 +16,7 @@ from ..errors import MalformedChunkError, StreamTruncatedError
 from ..errors import stream_error_class_for_status as stream_error_class
 from ..types import ChatCompletionChunk, Delta, Usage
 from ._base import EventStreamTransport
-from ._chunks import ChunkMaker, malformed, usage
+from ._chunks import ChunkMaker, malformed, optional_string, usage
 from ._openai_stream_py import quote
 
 __all__ = ["EXCEPTION_STATUS", "BedrockStream", "converse_usage", "finish_reason"]
@@ -94,7 +94,7 @@ class BedrockStream:
         try:
             if event_type == "contentBlockDelta":
                 delta = obj["delta"]
-                text = delta.get("text")
+                text = optional_string(delta.get("text"))
                 if text is not None:
                     self.text_parts.append(text)
                     return self._make.content(text, obj)
@@ -109,7 +109,9 @@ class BedrockStream:
                 reasoning = delta.get("reasoningContent")
                 if reasoning is not None:
                     return self._make.delta(
-                        Delta(None, None, None, None, reasoning.get("text"), reasoning), obj
+                        Delta(None, None, None, None, optional_string(reasoning.get("text")),
+                              reasoning),
+                        obj,
                     )
                 return self._make.delta(Delta(None, None, None, None, None, delta), obj)
             return self._other(event_type, obj)

@@ -35,7 +35,9 @@ __all__ = [
     "completion",
     "decode_json",
     "image_source",
+    "optional_string",
     "require",
+    "string",
     "text_of",
     "tool_arguments",
     "unsupported",
@@ -64,6 +66,17 @@ def malformed(data: bytes, exc: BaseException) -> MalformedChunkError:
     )
     failure.__cause__ = exc
     return failure
+
+
+def string(value: Any) -> str:
+    """``value`` if it is text; ``TypeError`` (reported as a malformed event) if not."""
+    if value.__class__ is not str:
+        raise TypeError(f"expected a string, got {type(value).__name__}")
+    return value
+
+
+def optional_string(value: Any) -> str | None:
+    return None if value is None else string(value)
 
 
 def usage(prompt: int, completion: int, raw: Mapping[str, Any] | None) -> Usage:

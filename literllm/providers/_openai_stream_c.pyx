@@ -1,4 +1,4 @@
-# cython: language_level=3, embedsignature=True, freethreading_compatible=True, auto_pickle=False
+# cython: language_level=3, embedsignature=True, auto_pickle=False
 """OpenAI chat-completion chunks from SSE events, compiled twin of ``_openai_stream_py``.
 
 Builds the common chunk shape (one choice whose delta holds only ``content``, no usage) in C:
@@ -88,7 +88,8 @@ cdef class OpenAIChatStream:
             obj = _loads(data)
         except _JSONDecodeError:
             obj = None
-        if type(obj) is not dict or event_type == _ERROR_EVENT or "error" in <dict>obj:
+        if (type(obj) is not dict or event_type == _ERROR_EVENT
+                or _get(<dict>obj, "error", None) is not None):
             obj = decode_event(event_type, data)  # raises the py twin's error
         chunk = self._fast_chunk(<dict>obj)
         if chunk is None:

@@ -126,8 +126,9 @@ def decode_event(event_type: bytes, data: bytes) -> dict[str, Any]:
         ) from exc
     if obj.__class__ is not dict:
         raise MalformedChunkError(f"chunk is not a JSON object: {quote(data)}", raw=data)
-    if "error" in obj or event_type == b"error":
-        raise provider_error_event(obj.get("error", obj), data)
+    # NOTE: some servers send "error": null in every chunk; only a value is an error.
+    if obj.get("error") is not None or event_type == b"error":
+        raise provider_error_event(obj.get("error") or obj, data)
     return obj
 
 
@@ -170,6 +171,10 @@ def build_chunk(
             else:
                 delta = _delta(d)
                 content = delta.content
+            if content is not None and content.__class__ is not str:
+                raise TypeError(f"delta.content is {type(content).__name__}, not a string")
+            if delta.reasoning_content is not None and delta.reasoning_content.__class__ is not str:
+                raise TypeError("delta.reasoning_content is not a string")
             if content:
                 text_parts.append(content)
             index = raw_choice.get("index", 0)

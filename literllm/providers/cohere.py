@@ -25,6 +25,7 @@ from ._chunks import (
     decode_json,
     malformed,
     messages_of,
+    optional_string,
     require,
     text_of,
     tool_call,
@@ -224,12 +225,14 @@ class CohereStream:
             make = self._make
             if kind == "content-delta":
                 content = obj["delta"]["message"]["content"]
-                text = content.get("text")
+                text = optional_string(content.get("text"))
                 if text is not None:
                     self.text_parts.append(text)
                     return make.content(text, obj)
                 return make.delta(
-                    Delta(None, None, None, None, content.get("thinking"), content), obj
+                    Delta(None, None, None, None, optional_string(content.get("thinking")),
+                          content),
+                    obj,
                 )
             if kind == "tool-plan-delta":
                 plan = obj["delta"]["message"]

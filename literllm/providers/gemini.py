@@ -44,6 +44,7 @@ from ._chunks import (
     malformed,
     messages_of,
     require,
+    string,
     text_of,
     tool_arguments,
     tool_call,
@@ -376,7 +377,7 @@ class GeminiStream:
     def on_event(self, event: tuple[bytes, bytes]) -> ChatCompletionChunk | None:
         data = event[1]
         obj = decode_json(data)
-        if "error" in obj:
+        if obj.get("error") is not None:
             raise provider_error_event(obj["error"], data)
         try:
             make = self._make
@@ -391,7 +392,7 @@ class GeminiStream:
                 candidate = candidates[0]
                 for part in (candidate.get("content") or {}).get("parts") or ():
                     if "text" in part:
-                        (thinking if part.get("thought") else text).append(part["text"])
+                        (thinking if part.get("thought") else text).append(string(part["text"]))
                     elif "functionCall" in part:
                         call = part["functionCall"]
                         index = self._tools
