@@ -62,6 +62,18 @@ def _client_timeout(
     )
 
 
+def _abandon(session: aiohttp.ClientSession) -> None:
+    """Drop a session whose event loop has ended (it can no longer be closed properly)."""
+    connector = session.connector
+    session.detach()
+    close = getattr(connector, "_close", None)
+    if close is not None:
+        try:
+            close()  # closes the sockets; its loop is gone, so nothing is awaited
+        except Exception:
+            log().debug("closing the connections of an ended event loop failed", exc_info=True)
+
+
 class _TotalExpired(Exception):
     """The total timeout ran out between attempts."""
 
@@ -276,7 +288,8 @@ class LlmClient:
                     "the session= given to this LlmClient belongs to another event loop"
                 )
             # A client used again from a new asyncio.run(): its old loop (and the session's
-            # connections with it) are gone; start afresh.
+            # connections with it) are gone; start afresh, letting go of the old quietly.
+            _abandon(session)
             session = self._session = None
         if session is None or (self._owns_session and session.closed):
             import aiohttp

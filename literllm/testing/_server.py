@@ -120,6 +120,7 @@ class LocalProvider:
         pieces: (low, high) sizes of the random writes the body is cut into.
         fault: what to do wrong (see ``Fault``); may be changed between requests.
         delay: seconds to wait between two writes (0: none).
+        ssl_context: an ``ssl.SSLContext`` to serve HTTPS with (``base_url`` is then https).
     """
 
     def __init__(
@@ -133,8 +134,10 @@ class LocalProvider:
         fault: Fault | None = None,
         delay: float = 0.0,
         seed: int = 0,
+        ssl_context: Any = None,
     ) -> None:
         self.api_key = api_key
+        self.ssl_context = ssl_context
         self.body = body
         self.reply = reply
         self.chunks = list(chunks) if chunks is not None else None
@@ -162,13 +165,14 @@ class LocalProvider:
     @property
     def base_url(self) -> str:
         """``http://127.0.0.1:PORT/v1``: an OpenAI-style ``base_url``."""
-        return f"http://127.0.0.1:{self.port}/v1"
+        return f"{self.root_url}/v1"
 
     @property
     def root_url(self) -> str:
         """``http://127.0.0.1:PORT``: the ``base_url`` for every other provider (their SDKs
         append ``/v1/messages``, ``/v1beta/models/...``, ``/model/...``, ``/v2/chat``)."""
-        return f"http://127.0.0.1:{self.port}"
+        scheme = "https" if self.ssl_context is not None else "http"
+        return f"{scheme}://127.0.0.1:{self.port}"
 
     def url_for(self, provider: str) -> str:
         """The ``base_url`` a client uses for ``provider`` here."""
@@ -184,7 +188,9 @@ class LocalProvider:
                 app.router.add_post(route, partial(self._chat, wire))
         self._runner = web.AppRunner(app, handler_cancellation=True, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", port, backlog=1024)
+        site = web.TCPSite(
+            self._runner, "127.0.0.1", port, backlog=1024, ssl_context=self.ssl_context
+        )
         await site.start()
         server = site._server
         assert server is not None and server.sockets  # type: ignore[attr-defined]
