@@ -71,4 +71,9 @@ def scrub_chain(error: BaseException | None, secrets: tuple[str, ...]) -> None:
         for name in ("message", "body"):
             if secrets and name in getattr(error, "__dict__", {}):
                 setattr(error, name, redact_value(getattr(error, name), secrets))
+        raw = getattr(error, "__dict__", {}).get("raw")
+        if secrets and isinstance(raw, bytes):
+            for secret in secrets:
+                raw = raw.replace(secret.encode(), REDACTED.encode())
+            error.raw = raw  # type: ignore[attr-defined]
         error = error.__cause__ or error.__context__

@@ -604,11 +604,13 @@ class LlmClient:
         try:
             return prepared.adapter.parse_completion(body, prepared.model)
         except MalformedChunkError as exc:
-            quoted = redact(quote_body(body), secrets)
-            raise APIError(
-                redact(f"{name}: {exc.message}", secrets),
-                status_code=response.status,
-                provider=name,
-                request_id=request_id,
-                body=quoted,
-            ) from None
+            reason = redact(f"{name}: {exc.message}", secrets)
+        # Raised outside the except block: the parse error (which quotes the body) must not
+        # stay reachable as __context__.
+        raise APIError(
+            reason,
+            status_code=response.status,
+            provider=name,
+            request_id=request_id,
+            body=redact(quote_body(body), secrets),
+        )

@@ -449,3 +449,88 @@ async def test_bad_request_is_not_retried(server: LocalProvider) -> None:
         with pytest.raises(BadRequestError):
             await client.chat_stream("openai/gpt-4o", MESSAGES)
     assert len(server.requests) == 1
+
+
+# --- the canary key: every fault and misuse, searched everywhere ------------------------------
+
+
+_ECHO = {"error": {"message": f"key {KEY} rejected", "type": "server_error"}}
+_CANARY_FAULTS = {
+    "401-echo": Fault(status=401, body=_ECHO),
+    "429-echo": Fault(status=429, retry_after="0", body=_ECHO),
+    "500-echo": Fault(status=500, body=_ECHO),
+    "503-text-echo": Fault(status=503, body=f"upstream said {KEY}"),
+    "html-echo": Fault(status=200, content_type="text/html", body=f"<p>{KEY}</p>"),
+    "cut": Fault(cut_after_events=7),
+    "cut-mid-event": Fault(cut_mid_event=7),
+    "malformed": Fault(malformed_at=4),
+    "error-event-echo": Fault(error_at=4, error_object={"message": f"bad {KEY}",
+                                                       "type": "rate_limit_exceeded"}),
+    "idle-stall": Fault(stall_after_events=3),
+    "no-done": Fault(no_done=True, cut_after_events=20),
+}
+
+
+@pytest.mark.parametrize("fault", list(_CANARY_FAULTS.values()), ids=list(_CANARY_FAULTS))
+async def test_canary_key_never_surfaces(
+    server: LocalProvider, fault: Fault, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    server.fault = fault
+    async with client_for(server.base_url, max_retries=1,
+                          timeout=Timeout(connect=5, idle=0.3)) as client:
+        with pytest.raises(LiterLlmError) as info:
+            await collect(client)
+        errors = [info.value]
+        if fault.status or fault.content_type:  # the same answer to a non-streamed call
+            with pytest.raises(LiterLlmError) as whole:
+                await client.chat("openai/gpt-4o", MESSAGES)
+            errors.append(whole.value)
+        assert KEY not in repr(client)
+    for error in errors:
+        assert KEY not in everything_said(error, caplog)
+
+
+async def test_canary_key_misuse_and_connection_failures(
+    server: LocalProvider, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    errors: list[BaseException] = []
+    async with client_for("http://127.0.0.1:9/v1", max_retries=1) as refused:
+        with pytest.raises(APIConnectionError) as info:
+            await collect(refused)
+        errors.append(info.value)
+    client = client_for(server.base_url)
+    server.fault = Fault(stall_after_events=3)
+    stream = await client.chat_stream("openai/gpt-4o", MESSAGES)
+    reader = asyncio.create_task(_drain(stream))
+    await asyncio.sleep(0.1)
+    with pytest.raises(StreamError) as second:
+        await stream.__anext__()
+    errors.append(second.value)
+    await client.close()
+    with pytest.raises(StreamError) as closed:
+        await reader
+    errors.append(closed.value)
+    assert KEY not in repr(stream)
+    for error in errors:
+        assert KEY not in everything_said(error, caplog)
+
+
+async def _drain(stream: Any) -> None:
+    async for _chunk in stream:
+        pass
+
+
+async def test_canary_key_in_a_malformed_chunk(
+    server: LocalProvider, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    script = list(openai_chunk_objects(50))
+    server.body = sse_body(script[:3], done=False) + b'data: {"echo": "' + KEY.encode() + b'", x'
+    server.body += b"\n\n"
+    async with client_for(server.base_url) as client:
+        with pytest.raises(MalformedChunkError) as info:
+            await collect(client)
+    assert KEY.encode() not in info.value.raw and b"[redacted]" in info.value.raw
+    assert KEY not in everything_said(info.value, caplog)
