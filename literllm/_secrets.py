@@ -68,12 +68,13 @@ def scrub_chain(error: BaseException | None, secrets: tuple[str, ...]) -> None:
             error.args = tuple(
                 redact(arg, secrets) if isinstance(arg, str) else arg for arg in error.args
             )
-        for name in ("message", "body"):
-            if secrets and name in getattr(error, "__dict__", {}):
-                setattr(error, name, redact_value(getattr(error, name), secrets))
-        raw = getattr(error, "__dict__", {}).get("raw")
-        if secrets and isinstance(raw, bytes):
-            for secret in secrets:
-                raw = raw.replace(secret.encode(), REDACTED.encode())
-            error.raw = raw  # type: ignore[attr-defined]
+        if secrets:
+            # Every attribute, not only ours: json's JSONDecodeError keeps the whole document.
+            for name, value in list(getattr(error, "__dict__", {}).items()):
+                if isinstance(value, bytes):
+                    for secret in secrets:
+                        value = value.replace(secret.encode(), REDACTED.encode())
+                    setattr(error, name, value)
+                elif isinstance(value, str | dict | list):
+                    setattr(error, name, redact_value(value, secrets))
         error = error.__cause__ or error.__context__
