@@ -63,15 +63,27 @@ def _client_timeout(
 
 
 def _abandon(session: aiohttp.ClientSession) -> None:
-    """Drop a session whose event loop has ended (it can no longer be closed properly)."""
+    """Drop a session whose event loop has ended (it can no longer be closed properly).
+
+    aiohttp's connector skips closing when its loop is closed; the sockets of its idle and
+    acquired connections are closed here directly, so none is left for the garbage collector.
+    """
     connector = session.connector
     session.detach()
-    close = getattr(connector, "_close", None)
-    if close is not None:
-        try:
-            close()  # closes the sockets; its loop is gone, so nothing is awaited
-        except Exception:
-            log().debug("closing the connections of an ended event loop failed", exc_info=True)
+    if connector is None:
+        return
+    protocols = [proto for idle in getattr(connector, "_conns", {}).values() for proto, _ in idle]
+    protocols += list(getattr(connector, "_acquired", ()))
+    for proto in protocols:
+        transport = getattr(proto, "transport", None)
+        sock = getattr(transport, "_sock", None)
+        if sock is not None:
+            sock.close()
+            transport._sock = None  # type: ignore[union-attr]  # (its loop will never do it)
+    try:
+        connector._close()  # marks it closed; nothing is awaited
+    except Exception:
+        log().debug("closing a connector of an ended event loop failed", exc_info=True)
 
 
 class _TotalExpired(Exception):

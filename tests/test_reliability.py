@@ -70,6 +70,7 @@ async def raw_server() -> AsyncIterator[Callable[[RawHandler], Awaitable[str]]]:
     yield start
     for task in tasks:
         task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)  # their writers closed
     for server in servers:
         server.close()
         await server.wait_closed()
