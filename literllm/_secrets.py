@@ -27,6 +27,13 @@ def redact(text: str, secrets: Iterable[str]) -> str:
     return text
 
 
+def redact_bytes(data: bytes, secrets: Iterable[str]) -> bytes:
+    for secret in secrets:
+        if secret:
+            data = data.replace(secret.encode(), REDACTED.encode())
+    return data
+
+
 def redact_value(value: Any, secrets: tuple[str, ...]) -> Any:
     """``value`` (an error body: text or parsed JSON) with every secret replaced."""
     if not secrets:
@@ -72,9 +79,7 @@ def scrub_chain(error: BaseException | None, secrets: tuple[str, ...]) -> None:
             # Every attribute, not only ours: json's JSONDecodeError keeps the whole document.
             for name, value in list(getattr(error, "__dict__", {}).items()):
                 if isinstance(value, bytes):
-                    for secret in secrets:
-                        value = value.replace(secret.encode(), REDACTED.encode())
-                    setattr(error, name, value)
+                    setattr(error, name, redact_bytes(value, secrets))
                 elif isinstance(value, str | dict | list):
                     setattr(error, name, redact_value(value, secrets))
         error = error.__cause__ or error.__context__
