@@ -9,6 +9,7 @@ plus a margin, and no connection is left checked out.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from typing import Any
@@ -150,8 +151,10 @@ class HostileServerMachine(RuleBasedStateMachine):
           framing=framings, read=st.integers(0, 10),
           misuse=st.sampled_from(["none", "aclose", "second-consumer", "close-client",
                                   "drop"]))
-    def request(self, status: int, content_type: str, body: list[bytes], ending: str,
-                framing: str, read: int, misuse: str) -> None:
+    def request(  # noqa: PLR0917  (hypothesis passes the rule's draws by name)
+        self, status: int, content_type: str, body: list[bytes], ending: str,
+        framing: str, read: int, misuse: str,
+    ) -> None:
         self.server.script = {"status": status, "content_type": content_type, "pieces": body,
                               "ending": ending, "framing": framing}
         started = time.monotonic()
@@ -174,10 +177,8 @@ class HostileServerMachine(RuleBasedStateMachine):
                 if count == 1 and misuse == "second-consumer":
                     other = asyncio.ensure_future(stream.__anext__())
                     await asyncio.sleep(0)
-                    try:
+                    with contextlib.suppress(StreamError, StopAsyncIteration, TimeoutError):
                         await asyncio.wait_for(other, IDLE * 4)
-                    except (StreamError, StopAsyncIteration, TimeoutError):
-                        pass
                 if count >= read:
                     break
             if misuse == "aclose":
