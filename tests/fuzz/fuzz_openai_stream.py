@@ -1,0 +1,64 @@
+"""Fuzz the stream adapters' twins (OpenAI, Anthropic, Bedrock) against each other."""
+
+from __future__ import annotations
+
+import atheris
+
+with atheris.instrument_imports():
+    from _harness import main, outcome
+
+    from literllm._parsers import EventStreamDecoder, SSEDecoder
+    from literllm.errors import EventStreamError, SSEError, StreamError
+    from literllm.providers import (
+        _anthropic_stream_c,
+        _anthropic_stream_py,
+        _bedrock_stream_c,
+        _bedrock_stream_py,
+        _openai_stream_c,
+        _openai_stream_py,
+    )
+
+DOCUMENTED = (StreamError,)
+
+
+def run(stream: object, events: list[object]) -> list[object]:
+    out: list[object] = []
+    for event in events:
+        chunk = stream.on_event(event)  # type: ignore[attr-defined]
+        if chunk is None:
+            out.append(None)
+        else:
+            fields = chunk.to_dict()
+            fields.pop("created", None)
+            out.append((fields, chunk.raw))
+    stream.finish()  # type: ignore[attr-defined]
+    out.append(list(stream.text_parts))  # type: ignore[attr-defined]
+    return out
+
+
+def test_one_input(data: bytes) -> None:
+    if not data:
+        return
+    which, payload = data[0] % 3, data[1:]
+    if which == 2:
+        try:
+            events: list[object] = list(EventStreamDecoder().feed(payload))
+        except EventStreamError:
+            return
+        twins = (_bedrock_stream_py.BedrockStream("m", "r"), _bedrock_stream_c.BedrockStream("m", "r"))
+    else:
+        try:
+            events = list(SSEDecoder().feed_raw(payload))
+        except SSEError:
+            return
+        if which == 0:
+            twins = (_openai_stream_py.OpenAIChatStream(), _openai_stream_c.OpenAIChatStream())
+        else:
+            twins = (_anthropic_stream_py.AnthropicStream("m"), _anthropic_stream_c.AnthropicStream("m"))
+    py = outcome(lambda: run(twins[0], events), DOCUMENTED)
+    c = outcome(lambda: run(twins[1], events), DOCUMENTED)
+    assert py == c, (py, c)
+
+
+if __name__ == "__main__":
+    main(test_one_input)

@@ -1,0 +1,31 @@
+"""Write a seed corpus for each fuzz target from literllm's own stream builders."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from literllm.testing import WIRE_FORMATS, ScriptedReply, random_reply
+
+
+def main(root: Path) -> None:
+    replies = [random_reply(seed) for seed in range(6)] + [ScriptedReply(text=["a", "b"])]
+    targets: dict[str, list[bytes]] = {"sse": [], "eventstream": [], "openai_stream": []}
+    for number, reply in enumerate(replies):
+        for name in ("openai", "anthropic", "gemini", "cohere"):
+            body = WIRE_FORMATS[name].stream_body(reply)[:4000]
+            targets["sse"].append(bytes([number % 8]) + body)
+            selector = 0 if name == "openai" else 1
+            targets["openai_stream"].append(bytes([selector]) + body)
+        frames = WIRE_FORMATS["bedrock"].stream_body(reply)[:4000]
+        targets["eventstream"].append(b"\x00" + frames)
+        targets["openai_stream"].append(b"\x02" + frames)
+    for target, seeds in targets.items():
+        folder = root / target
+        folder.mkdir(parents=True, exist_ok=True)
+        for number, seed in enumerate(seeds):
+            (folder / f"seed-{number:03d}").write_bytes(seed)
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]))
