@@ -277,6 +277,72 @@ async def _concurrent(runner: Runner, base_url: str, streams: int, model: str) -
     return sum(count for count, _ in results), time.perf_counter() - start
 
 
+def _rss_mib() -> float:
+    """This process's resident set size now (Linux), in MiB."""
+    try:
+        with open("/proc/self/statm") as statm:
+            pages = int(statm.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return pages * resource.getpagesize() / (1024 * 1024)
+
+
+async def _load(root_url: str, *, quick: bool) -> dict[str, Any]:
+    """Many streams at once, then many one after another, on one client: errors, wall time,
+    memory, and whether every connection went back to the pool."""
+    from ..client import LlmClient
+
+    concurrent, sequential, chunks = (100, 100, 200) if quick else (1000, 1000, 200)
+    model = f"openai/chunks-{chunks}"
+    client = LlmClient(api_key=API_KEY, base_url=root_url + "/v1", max_retries=0)
+
+    async def one() -> int:
+        async with await client.chat_stream(model, MESSAGES) as stream:
+            return sum(1 for _ in [c async for c in stream])
+
+    peak = before = _rss_mib()
+    sampling = True
+
+    async def sample() -> None:
+        nonlocal peak
+        while sampling:
+            peak = max(peak, _rss_mib())
+            await asyncio.sleep(0.02)
+
+    sampler = asyncio.ensure_future(sample())
+    start = time.perf_counter()
+    outcomes = await asyncio.gather(*(one() for _ in range(concurrent)), return_exceptions=True)
+    concurrent_wall = time.perf_counter() - start
+    sampling = False
+    await sampler
+    after = _rss_mib()
+    concurrent_errors = sum(1 for o in outcomes if o != chunks)
+    start = time.perf_counter()
+    sequential_errors = 0
+    for _ in range(sequential):
+        try:
+            if await one() != chunks:
+                sequential_errors += 1
+        except Exception:
+            sequential_errors += 1
+    sequential_wall = time.perf_counter() - start
+    session = client._session
+    checked_out = len(getattr(getattr(session, "connector", None), "_acquired", ()))
+    await client.close()
+    return {
+        "concurrent": concurrent,
+        "sequential": sequential,
+        "chunks": chunks,
+        "concurrent_wall": concurrent_wall,
+        "concurrent_errors": concurrent_errors,
+        "concurrent_rss_growth_mib": after - before,
+        "concurrent_rss_peak_growth_mib": peak - before,
+        "sequential_wall": sequential_wall,
+        "sequential_errors": sequential_errors,
+        "checked_out": checked_out,
+    }
+
+
 def _format_rows(  # noqa: PLR0917  (one private caller)
     loop: asyncio.AbstractEventLoop,
     root_url: str,
@@ -384,6 +450,7 @@ def run_client_benchmarks(*, quick: bool, runs: int, skipped: list[str]) -> list
                 )
             finally:
                 loop.run_until_complete(close())
+            load = loop.run_until_complete(_load(root_url, quick=quick))
         finally:
             loop.close()
     peak_rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -402,6 +469,17 @@ def run_client_benchmarks(*, quick: bool, runs: int, skipped: list[str]) -> list
             {"peak_rss_mib": peak_rss_mib},
         )
     )
+    print(
+        f"  load: {load['concurrent']:,} concurrent streams x {load['chunks']} chunks: "
+        f"{load['concurrent_wall']:.2f} s wall, {load['concurrent_errors']} errors, "
+        f"RSS +{load['concurrent_rss_growth_mib']:.0f} MiB (peak +"
+        f"{load['concurrent_rss_peak_growth_mib']:.0f}); {load['sequential']:,} sequential "
+        f"streams on one client: {load['sequential_wall']:.2f} s, "
+        f"{load['sequential_errors']} errors; connections still checked out: "
+        f"{load['checked_out']}"
+    )
+    results.append(Result("client-load", "literllm", f"{load['concurrent']}x{load['chunks']}",
+                          load["concurrent_wall"], 0, load["concurrent"] * load["chunks"], load))
     costs = _import_costs()
     print(
         f"  import literllm (parsers): {costs['import_ms']:.1f} ms; first use of "
