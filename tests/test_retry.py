@@ -37,3 +37,14 @@ def test_backoff_doubles_with_jitter_and_honours_the_server() -> None:
     assert _retry.backoff(0, 3.0) == 3.0
     assert _retry.backoff(0, 0.0) == 0.0
     assert _retry.backoff(0, 61.0) <= 0.5  # over the cap: our own backoff instead
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "1e999", "NaN"])
+def test_retry_after_that_is_not_a_finite_number_is_ignored(value: str) -> None:
+    assert _retry.retry_after({"retry-after": value}) is None
+    assert _retry.retry_after({"retry-after-ms": value}) is None
+
+
+def test_negative_retry_after_is_zero() -> None:
+    assert _retry.retry_after({"retry-after": "-5"}) == 0.0
+    assert _retry.retry_after({"retry-after-ms": "-5000"}) == 0.0
