@@ -15,9 +15,12 @@ Where things are:
 - ``literllm.types``: the response dataclasses and the request ``TypedDict``s
   (``MessageParam``, ``ToolParam``, ``ChatParams``, ...).
 - ``literllm.errors``: the exception tree (every class is also here at the top level).
+- ``StreamAccumulator``: chunks in, the whole ``ChatCompletion`` out; ``replay()``: a
+  recorded body through the same adapters, offline (``python -m literllm replay``).
 - ``SSEDecoder`` and ``EventStreamDecoder``: the parsers, for recorded bodies;
   ``literllm.eventstream`` has the EventStream encoder and its integer header types.
-- ``literllm.testing``: ``LocalProvider``, a local OpenAI-compatible server with faults.
+- ``literllm.testing``: ``LocalProvider``, a local server speaking every provider's wire
+  format, with faults.
 - ``IMPLEMENTATION``: ``"c"`` when the compiled parsers are in use, else ``"py"``.
 
 ``import literllm`` loads the parsers and the error tree only; the client, the providers and
@@ -107,6 +110,7 @@ __all__ = [
     "ServerError",
     "ServerSentEvent",
     "ServiceUnavailableError",
+    "StreamAccumulator",
     "StreamChoice",
     "StreamError",
     "StreamRateLimitError",
@@ -123,6 +127,7 @@ __all__ = [
     "__version__",
     "encode_event_message",
     "register_provider",
+    "replay",
 ]
 
 # name -> the module that defines it, imported on first access
@@ -131,6 +136,8 @@ _LAZY = {
     "LlmClient": ".client",
     "Timeout": "._config",
     "Provider": ".providers",
+    "StreamAccumulator": "._accumulate",
+    "replay": "._replay",
     "register_provider": ".providers",
     **dict.fromkeys(
         (
@@ -151,7 +158,9 @@ _LAZY = {
 }
 
 if _typing.TYPE_CHECKING:
+    from ._accumulate import StreamAccumulator
     from ._config import Timeout
+    from ._replay import replay
     from .client import ChatStream, LlmClient
     from .providers import Provider, register_provider
     from .types import (

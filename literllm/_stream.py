@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
     import aiohttp
 
+    from ._record import Recorder
     from .providers._base import StreamAdapter
 
 __all__ = ["ChatStream"]
@@ -72,6 +73,7 @@ class ChatStream:
         "_on_event",
         "_pos",
         "_received",
+        "_recorder",
         "_response",
         "_secrets",
         "_timer",
@@ -93,8 +95,10 @@ class ChatStream:
         idle: float | None,
         total: float | None = None,
         secrets: tuple[str, ...] = (),
+        recorder: Recorder | None = None,
     ) -> None:
         self._response = response
+        self._recorder = recorder
         self._secrets = secrets
         self._total = total
         self._content = response.content
@@ -200,12 +204,18 @@ class ChatStream:
             self._events = _NO_EVENTS
             self._stop_timer()
             self._response.close()
+            self._end_recording("closed early")
 
     def _release(self) -> None:
         if not self._closed:
             self._closed = True
             self._stop_timer()
             self._response.release()
+            self._end_recording("complete")
+
+    def _end_recording(self, outcome: str) -> None:
+        if self._recorder is not None:
+            self._recorder.close(outcome)
 
     def _stop_timer(self) -> None:
         if self._timer is not None:
@@ -279,6 +289,8 @@ class ChatStream:
                 self._end_of_body(None)
                 continue
             self._bytes += len(data)
+            if self._recorder is not None:
+                self._recorder.write(data)
             try:
                 events = feed(data)
             except MalformedChunkError as exc:
@@ -334,6 +346,7 @@ class ChatStream:
         # aiohttp's errors carry the request's headers (the key among them): not ours to pass on.
         scrub_chain(error, self._secrets)
         self._error = error
+        self._end_recording(f"{type(error).__name__}: {error.message}")
         self._response.close()
         self._closed = True
         self._stop_timer()

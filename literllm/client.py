@@ -8,6 +8,8 @@ first request, so ``import literllm`` and building a client stay cheap.
 
 from __future__ import annotations
 
+import os
+import time
 import weakref
 from collections.abc import Mapping, Sequence
 from types import TracebackType
@@ -40,6 +42,7 @@ if TYPE_CHECKING:
 
     import aiohttp
 
+    from ._record import Recorder
     from .providers._base import Auth, HttpRequest, ProviderAdapter
 
 __all__ = ["ChatStream", "LlmClient", "Timeout"]
@@ -215,6 +218,8 @@ class LlmClient:
         max_response_size: the largest non-streamed reply ``chat()`` reads (bytes).
         ssl: certificate verification for the client's own session: ``True`` (the default:
             the system's CAs), an ``ssl.SSLContext`` (your own CA), or ``False`` (none).
+        record_dir: save every streamed response body into this folder (with a ``.json``
+            sidecar each), for ``replay()``; ``record_to=`` does it for one call.
     """
 
     def __init__(
@@ -232,6 +237,7 @@ class LlmClient:
         provider_options: Mapping[str, Mapping[str, Any]] | None = None,
         max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
         ssl: _ssl.SSLContext | bool = True,
+        record_dir: str | os.PathLike[str] | None = None,
     ) -> None:
         if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
             raise ConfigurationError("max_retries must be a whole number, 0 or more")
@@ -257,6 +263,8 @@ class LlmClient:
         self._ssl = ssl
         self._session_loop: asyncio.AbstractEventLoop | None = None
         self._proxies: dict[str, str] | None = None
+        self._record_dir = os.fspath(record_dir) if record_dir is not None else None
+        self._recorded = 0
 
     def __repr__(self) -> str:
         # Keys and headers are left out on purpose.
@@ -562,9 +570,39 @@ class LlmClient:
             idle=prepared.timeout.idle,
             total=left,
             secrets=secrets,
+            recorder=self._recorder(params, name, prepared.model, response, request_id),
         )
         self._streams.add(stream)
         return stream
+
+    def _recorder(
+        self,
+        params: ChatParams,
+        provider: str,
+        model: str,
+        response: aiohttp.ClientResponse,
+        request_id: str | None,
+    ) -> Recorder | None:
+        path = params.get("record_to")
+        if path is None and self._record_dir is not None:
+            self._recorded += 1
+            stamp = time.strftime("%Y%m%dT%H%M%S")
+            suffix = ".bin" if "eventstream" in response.content_type else ".sse"
+            path = os.path.join(
+                self._record_dir, f"{stamp}-{provider}-{self._recorded:04d}{suffix}"
+            )
+        if path is None:
+            return None
+        from ._record import Recorder
+
+        return Recorder(path, {
+            "provider": provider,
+            "model": model,
+            "status": response.status,
+            "content_type": response.content_type,
+            "request_id": request_id,
+            "literllm": __version__,
+        })
 
     async def chat(
         self,
@@ -577,6 +615,8 @@ class LlmClient:
         A reply larger than ``max_response_size`` raises ``ResponseTooLargeError``.
         """
         _check_params("chat", params)
+        if params.get("record_to") is not None:
+            raise ConfigurationError("record_to= records streams: use it with chat_stream()")
         prepared = self._prepare(model, messages, params, stream=False)
         import aiohttp
 

@@ -250,6 +250,8 @@ class StreamError(LiterLlmError):
     text: str = ""
     """The content text received so far (all choices' ``delta.content`` concatenated)."""
     provider: str = ""
+    accumulated: Any = None
+    """The ``ChatCompletion`` the chunks before the error add up to (from ``replay()``)."""
 
 
 class StreamTruncatedError(StreamError):

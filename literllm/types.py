@@ -11,6 +11,7 @@ the unnamed fields from it on demand, so keeping them costs nothing per chunk.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Required, TypeAlias, TypedDict, cast
@@ -217,9 +218,10 @@ class StreamOptions(TypedDict, total=False):
 class ChatParams(TypedDict, total=False):
     """The keyword arguments of ``chat_stream()`` and ``chat()``; ``None`` means not sent.
 
-    Everything but the last four goes into the request body as OpenAI names it;
+    Everything but the last five goes into the request body as OpenAI names it;
     ``extra_body`` adds (or overrides) body fields, ``extra_headers`` headers; ``api_key``
-    and ``timeout`` override the client's for this call.
+    and ``timeout`` override the client's for this call; ``record_to`` (streams only) saves
+    the raw response body to that path, with a ``.json`` sidecar, for ``replay()``.
     """
 
     temperature: float | None
@@ -247,9 +249,10 @@ class ChatParams(TypedDict, total=False):
     extra_headers: Mapping[str, str] | None
     api_key: str | None
     timeout: float | Timeout | None
+    record_to: str | os.PathLike[str] | None
 
 
-CLIENT_OPTIONS = frozenset({"extra_body", "extra_headers", "api_key", "timeout"})
+CLIENT_OPTIONS = frozenset({"extra_body", "extra_headers", "api_key", "timeout", "record_to"})
 """The ``ChatParams`` that configure the call rather than go into the request body."""
 
 

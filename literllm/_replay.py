@@ -1,0 +1,166 @@
+"""``replay()``: a recorded response body through the same adapter code as a live stream.
+
+No network: the body's bytes go to the provider's stream adapter (the same ``feed`` /
+``on_event`` / ``finish`` the client uses) and the chunks come out as they would live, with
+the same errors: a body cut short raises ``StreamTruncatedError``, a bad CRC or bad JSON
+``MalformedChunkError``, each with what arrived before (``chunks_received``, ``text`` and
+``accumulated``, the ``ChatCompletion`` so far).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from collections.abc import Iterator
+from typing import IO, Any
+
+from ._accumulate import StreamAccumulator
+from .errors import ConfigurationError, MalformedChunkError, StreamError
+from .providers import get_provider
+from .types import ChatCompletionChunk
+
+__all__ = ["Source", "looks_like_eventstream", "read_source", "replay", "replay_events"]
+
+Source = str | os.PathLike[str] | bytes | bytearray | memoryview | IO[bytes]
+_EVENTSTREAM = "application/vnd.amazon.eventstream"
+
+
+def read_source(source: Source) -> bytes:
+    """The bytes of a path, a bytes-like object or a binary file object."""
+    if isinstance(source, bytes | bytearray | memoryview):
+        return bytes(source)
+    if isinstance(source, str | os.PathLike):
+        try:
+            with open(source, "rb") as file:
+                return file.read()
+        except OSError as exc:
+            raise ConfigurationError(f"cannot read {os.fspath(source)!r}: {exc.strerror}") from exc
+    read = getattr(source, "read", None)
+    if read is None:
+        raise ConfigurationError(
+            f"replay() takes a path, bytes or a binary file, not {type(source).__name__}"
+        )
+    data = read()
+    if not isinstance(data, bytes):
+        raise ConfigurationError("replay() needs a file opened in binary mode ('rb')")
+    return data
+
+
+def looks_like_eventstream(data: bytes) -> bool:
+    """Whether ``data`` starts with an AWS EventStream prelude whose CRC checks."""
+    import zlib
+
+    if len(data) < 12:
+        return False
+    total = int.from_bytes(data[0:4], "big")
+    headers = int.from_bytes(data[4:8], "big")
+    return (
+        total >= 16
+        and headers <= total - 16
+        and zlib.crc32(data[:8]) == int.from_bytes(data[8:12], "big")
+    )
+
+
+def _from_sidecar(source: Source, provider: str | None, model: str) -> tuple[str, str]:
+    if isinstance(source, str | os.PathLike):
+        from ._record import read_sidecar
+
+        sidecar = read_sidecar(source) or {}
+        provider = provider or sidecar.get("provider")
+        model = model or sidecar.get("model") or ""
+    if not provider:
+        raise ConfigurationError(
+            "replay() needs provider= (the body's wire format) for a source without a sidecar"
+        )
+    return provider, model
+
+
+def _pieces(data: bytes, split: int | tuple[str, int] | None) -> Iterator[bytes]:
+    if split is None:
+        yield data
+        return
+    if isinstance(split, tuple):  # ("seed", n): random sizes of 1..4096 bytes
+        rng = random.Random(split[1])
+        position = 0
+        while position < len(data):
+            size = rng.randint(1, 4096 if rng.random() < 0.5 else 17)
+            yield data[position : position + size]
+            position += size
+        return
+    if split < 1:
+        raise ConfigurationError("split must be a positive number of bytes")
+    for position in range(0, len(data), split):
+        yield data[position : position + split]
+
+
+def _stream_adapter(provider: str, model: str, data: bytes) -> Any:
+    adapter = get_provider(provider).load_adapter().new_stream(model, None)
+    binary = looks_like_eventstream(data)
+    if binary != (adapter.content_type == _EVENTSTREAM):
+        kind = "an AWS EventStream body" if binary else "not an AWS EventStream body"
+        hint = "provider='bedrock'" if binary else "an SSE provider ('openai', 'anthropic', ...)"
+        raise ConfigurationError(f"this is {kind}; replay it with {hint}, not {provider!r}")
+    return adapter
+
+
+def replay(
+    source: Source,
+    provider: str | None = None,
+    *,
+    split: int | tuple[str, int] | None = None,
+    model: str = "",
+) -> Iterator[ChatCompletionChunk]:
+    """The chunks a recorded response body streams, as the live client would yield them.
+
+    Args:
+        source: the recorded body: a path, bytes, or a binary file object.
+        provider: whose wire format it is (``"openai"``, ``"anthropic"``, ``"bedrock"``, ...);
+            for a path recorded with ``record_to=``, read from its sidecar when not given.
+        split: re-cut the input to reproduce chunk-boundary bugs: a fixed piece size in
+            bytes, or ``("seed", n)`` for random sizes drawn with seed ``n``.
+        model: the model name chunks carry where the format does not name one.
+
+    Raises the live stream's errors (``StreamError`` subclasses) and ``ConfigurationError``
+    for an unreadable source, an unknown provider, or a body of the other wire format.
+    """
+    data = read_source(source)
+    provider, model = _from_sidecar(source, provider, model)
+    adapter = _stream_adapter(provider, model, data)
+    received = StreamAccumulator()
+    try:
+        for piece in _pieces(data, split):
+            failure: MalformedChunkError | None = None
+            try:
+                events = adapter.feed(piece)
+            except MalformedChunkError as exc:
+                failure, events = exc, exc.events
+            for event in events:
+                chunk = adapter.on_event(event)
+                if chunk is not None:
+                    received.add(chunk)
+                    yield chunk
+            if failure is not None:
+                raise failure
+        adapter.finish()
+    except StreamError as exc:
+        text = "".join(part for part in adapter.text_parts if isinstance(part, str))
+        exc.chunks_received = received.chunks
+        exc.text = text
+        exc.provider = provider
+        exc.accumulated = received.completion()
+        exc.message = f"{exc.message} (after {received.chunks} chunks, {len(text)} characters)"
+        exc.args = (exc.message,)
+        raise
+
+
+def replay_events(
+    source: Source, provider: str | None = None, *, split: int | tuple[str, int] | None = None
+) -> Iterator[Any]:
+    """The transport events of a recorded body (SSE ``(event, data)`` pairs or EventStream
+    messages), for debugging the layer under the adapter."""
+    data = read_source(source)
+    provider, _model = _from_sidecar(source, provider, "")
+    adapter = _stream_adapter(provider, "", data)
+    for piece in _pieces(data, split):
+        yield from adapter.feed(piece)
+    adapter.finish()
