@@ -15,6 +15,7 @@ Where things are:
 - ``literllm.types``: the response dataclasses and the request ``TypedDict``s
   (``MessageParam``, ``ToolParam``, ``ChatParams``, ...).
 - ``literllm.errors``: the exception tree (every class is also here at the top level).
+- ``SyncLlmClient``: the same calls for synchronous code (a plain iterator of chunks).
 - ``StreamAccumulator``: chunks in, the whole ``ChatCompletion`` out; ``replay()``: a
   recorded body through the same adapters, offline (``python -m literllm replay``).
 - ``SSEDecoder`` and ``EventStreamDecoder``: the parsers, for recorded bodies;
@@ -118,6 +119,8 @@ __all__ = [
     "StreamServiceUnavailableError",
     "StreamTimeoutError",
     "StreamTruncatedError",
+    "SyncChatStream",
+    "SyncLlmClient",
     "Timeout",
     "ToolCall",
     "ToolCallDelta",
@@ -138,6 +141,8 @@ _LAZY = {
     "Provider": ".providers",
     "StreamAccumulator": "._accumulate",
     "replay": "._replay",
+    "SyncChatStream": ".sync",
+    "SyncLlmClient": ".sync",
     "register_provider": ".providers",
     **dict.fromkeys(
         (
@@ -163,6 +168,7 @@ if _typing.TYPE_CHECKING:
     from ._replay import replay
     from .client import ChatStream, LlmClient
     from .providers import Provider, register_provider
+    from .sync import SyncChatStream, SyncLlmClient
     from .types import (
         ChatCompletion,
         ChatCompletionChunk,

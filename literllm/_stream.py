@@ -42,6 +42,19 @@ class _Interrupted(Exception):
     """Set on the response body to wake the pending read after an error was recorded."""
 
 
+def _unread(content: Any) -> bytes:
+    """What the body delivered but nobody read yet."""
+    # NOTE: aiohttp's readany() raises a connection error before it returns data still in
+    # its buffer (3.10-3.14), which would lose chunks that did arrive; this takes them out.
+    pieces: list[bytes] = []
+    try:
+        while content._buffer:
+            pieces.append(content._read_nowait_chunk(-1))
+    except Exception:
+        log().debug("could not take the unread part of a failed body", exc_info=True)
+    return b"".join(pieces)
+
+
 def _idle_timer_fired(ref: weakref.ref[ChatStream]) -> None:
     stream = ref()
     if stream is not None:
@@ -268,12 +281,18 @@ class ChatStream:
                 )
                 continue
             except OSError as exc:
+                if self._deliver_unread():
+                    self._transport_failed(exc)
+                    return
                 self._transport_failed(exc)
                 continue
             except Exception as exc:
                 import aiohttp
 
                 if isinstance(exc, aiohttp.ClientError):
+                    if self._deliver_unread():
+                        self._transport_failed(exc)
+                        return
                     self._transport_failed(exc)
                 else:
                     # aiohttp's RuntimeError for a closed connection, and the like.
@@ -304,6 +323,28 @@ class ChatStream:
                 self._events = events
                 self._pos = 0
                 return
+
+    def _deliver_unread(self) -> bool:
+        """Decode what arrived before the connection failed but was not read yet; true when
+        that made events (they are delivered before the error)."""
+        data = _unread(self._content)
+        if not data:
+            return False
+        self._bytes += len(data)
+        if self._recorder is not None:
+            self._recorder.write(data)
+        try:
+            events = self._feed(data)
+        except MalformedChunkError as exc:
+            self._fail(exc, exc.__cause__)
+            events = exc.events
+        except Exception:
+            return False
+        if not events:
+            return False
+        self._events = events
+        self._pos = 0
+        return True
 
     def _transport_failed(self, exc: BaseException) -> None:
         if isinstance(exc, TimeoutError):

@@ -54,6 +54,7 @@ def test_public_names_exact() -> None:
         "testing",
         "client",
         "eventstream",
+        "sync",
     }
     assert set(literllm.__all__) == exported | {"__version__"}
     for name in literllm.__all__:

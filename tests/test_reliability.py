@@ -542,3 +542,17 @@ async def test_canary_key_in_a_malformed_chunk(
             await collect(client)
     assert KEY.encode() not in info.value.raw and b"[redacted]" in info.value.raw
     assert KEY not in everything_said(info.value, caplog)
+
+
+async def test_a_slow_consumer_still_gets_what_arrived_before_a_cut(server: LocalProvider) -> None:
+    """aiohttp raises the connection error before handing over what it had buffered."""
+    server.fault = Fault(cut_after_events=10)
+    async with client_for(server.base_url) as client:
+        stream = await client.chat_stream("openai/gpt-4o", MESSAGES)
+        await asyncio.sleep(0.3)  # everything, then the cut, arrives before the first read
+        received = []
+        with pytest.raises(StreamError) as info:
+            async for chunk in stream:
+                received.append(chunk)
+    assert len(received) == 10 == info.value.chunks_received
+    assert str(info.value).startswith("the connection closed after ")

@@ -1,0 +1,232 @@
+"""``SyncLlmClient``: the async client for synchronous code (scripts, notebooks, WSGI apps).
+
+One private event-loop thread per client runs an ``LlmClient``; ``chat_stream`` returns a
+plain iterator. Chunks cross from that thread in batches (everything one network read
+decoded), so the hand-over costs once per read, not once per chunk. It works inside a running
+event loop too (a notebook), since the client's loop is its own. Leaving the ``for`` loop
+early and closing the iterator close the connection, as in the async API; errors are the
+same typed ``LiterLlmError``s.
+
+    with SyncLlmClient() as client:
+        with client.chat_stream("openai/gpt-4o", [{"role": "user", "content": "Hi"}]) as s:
+            for chunk in s:
+                print(chunk.choices[0].delta.content or "", end="")
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import threading
+from collections.abc import Coroutine, Iterator, Sequence
+from concurrent.futures import Future
+from types import TracebackType
+from typing import Any, TypeVar, Unpack
+
+from ._stream import ChatStream
+from .client import LlmClient
+from .errors import ConfigurationError, StreamError
+from .types import ChatCompletion, ChatCompletionChunk, ChatParams, Message, MessageParam
+
+__all__ = ["SyncChatStream", "SyncLlmClient"]
+
+T = TypeVar("T")
+_MAX_BATCH = 256
+
+
+class _LoopThread:
+    """An event loop running in a daemon thread of its own."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self._run, name="literllm-sync-client", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.loop.run_forever()
+
+    def submit(self, coroutine: Coroutine[Any, Any, T]) -> Future[T]:
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop)
+
+    def call(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        if threading.current_thread() is self._thread:
+            coroutine.close()
+            raise ConfigurationError("a SyncLlmClient cannot be used from its own loop thread")
+        if self.loop.is_closed() or not self._thread.is_alive():
+            coroutine.close()
+            raise StreamError("the SyncLlmClient was closed")
+        future = self.submit(coroutine)
+        try:
+            # Checked twice a second: a loop that stops meanwhile never finishes the call.
+            while not concurrent.futures.wait([future], timeout=0.5).done:
+                if not self._thread.is_alive():
+                    raise StreamError("the SyncLlmClient was closed")
+            return future.result()
+        except BaseException:
+            future.cancel()
+            raise
+
+    def stop(self) -> None:
+        if self.loop.is_running():
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self._thread.join(10)
+        if not self.loop.is_running():
+            self.loop.close()
+
+
+async def _next_batch(stream: ChatStream) -> list[ChatCompletionChunk]:
+    """The next chunk, and every chunk after it that needs no more reading."""
+    batch = [await stream.__anext__()]
+    # NOTE: ChatStream builds one chunk per __anext__ from the events already decoded; while
+    # such events remain, __anext__ completes without waiting for the network.
+    while len(batch) < _MAX_BATCH and stream._pos < len(stream._events):
+        try:
+            batch.append(await stream.__anext__())
+        except (StopAsyncIteration, Exception):
+            break  # delivered by the next call, after this batch
+    return batch
+
+
+class SyncChatStream:
+    """The chunks of one streamed reply, as a plain iterator and context manager."""
+
+    def __init__(self, stream: ChatStream, runner: _LoopThread) -> None:
+        self._stream = stream
+        self._runner = runner
+        self._batch: list[ChatCompletionChunk] = []
+        self._position = 0
+        self._closed = False
+
+    @property
+    def provider(self) -> str:
+        return self._stream.provider
+
+    @property
+    def model(self) -> str:
+        return self._stream.model
+
+    @property
+    def request_id(self) -> str | None:
+        return self._stream.request_id
+
+    @property
+    def chunks_received(self) -> int:
+        return self._stream.chunks_received
+
+    def __repr__(self) -> str:
+        return repr(self._stream).replace("<ChatStream", "<SyncChatStream", 1)
+
+    def __iter__(self) -> Iterator[ChatCompletionChunk]:
+        return self
+
+    def __next__(self) -> ChatCompletionChunk:
+        if self._position < len(self._batch):
+            chunk = self._batch[self._position]
+            self._position += 1
+            return chunk
+        if self._closed:
+            raise StopIteration
+        try:
+            self._batch = self._runner.call(_next_batch(self._stream))
+        except StopAsyncIteration:
+            self._closed = True
+            raise StopIteration from None
+        except BaseException:
+            # The stream closed its connection itself on the way out (error or cancel).
+            self._closed = True
+            self._batch = []
+            raise
+        self._position = 1
+        return self._batch[0]
+
+    def close(self) -> None:
+        """Stop reading and close the connection now."""
+        if not self._closed:
+            self._closed = True
+            self._batch = []
+            self._runner.call(self._stream.aclose())
+
+    def __enter__(self) -> SyncChatStream:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        # A `break` out of `for chunk in client.chat_stream(...)` drops the last reference.
+        if not getattr(self, "_closed", True):
+            try:
+                self._runner.submit(self._stream.aclose())
+                self._closed = True
+            except Exception:
+                pass  # the client's loop is gone; nothing is left to close
+
+
+class SyncLlmClient:
+    """``LlmClient`` for synchronous code; takes the same arguments (``session=`` aside)."""
+
+    def __init__(self, api_key: Any = None, **options: Any) -> None:
+        if "session" in options:
+            raise ConfigurationError("SyncLlmClient makes its own session on its own loop")
+        self._runner = _LoopThread()
+        self._client = self._runner.call(self._build(api_key, options))
+
+    @staticmethod
+    async def _build(api_key: Any, options: dict[str, Any]) -> LlmClient:
+        return LlmClient(api_key, **options)
+
+    def __repr__(self) -> str:
+        return repr(self._client).replace("LlmClient(", "SyncLlmClient(", 1)
+
+    def chat_stream(
+        self,
+        model: str,
+        messages: Sequence[MessageParam | Message],
+        **params: Unpack[ChatParams],
+    ) -> SyncChatStream:
+        """As ``LlmClient.chat_stream``; returns a plain iterator of chunks."""
+        stream = self._runner.call(self._client.chat_stream(model, messages, **params))
+        return SyncChatStream(stream, self._runner)
+
+    def chat(
+        self,
+        model: str,
+        messages: Sequence[MessageParam | Message],
+        **params: Unpack[ChatParams],
+    ) -> ChatCompletion:
+        """As ``LlmClient.chat``."""
+        return self._runner.call(self._client.chat(model, messages, **params))
+
+    def close(self) -> None:
+        """Close the client (its open streams end with a ``StreamError``) and its thread."""
+        if self._runner.loop.is_closed():
+            return
+        self._runner.call(self._shutdown())
+        self._runner.stop()
+
+    async def _shutdown(self) -> None:
+        await self._client.close()
+        # Let the reads the close ended deliver their StreamError before the loop stops:
+        # a thread waiting on one must not wait forever.
+        others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        if others:
+            await asyncio.wait(others, timeout=5)
+
+    def __enter__(self) -> SyncLlmClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

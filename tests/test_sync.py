@@ -1,0 +1,143 @@
+"""SyncLlmClient: the client behaviour tests that apply, from synchronous code."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from literllm import (
+    AuthenticationError,
+    LiterLlmError,
+    StreamError,
+    StreamTruncatedError,
+    SyncLlmClient,
+)
+from literllm.testing import Fault, LocalProvider
+
+KEY = "sk-sync-test"
+MESSAGES = [{"role": "user", "content": "Hello"}]
+
+
+class ThreadedProvider:
+    """A LocalProvider on an event loop in another thread (the caller here blocks)."""
+
+    def __init__(self) -> None:
+        self.server: LocalProvider | None = None
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        assert self._ready.wait(10)
+
+    def _run(self) -> None:
+        async def main() -> None:
+            self.loop = asyncio.get_running_loop()
+            self._stop = asyncio.Event()
+            async with LocalProvider(api_key=KEY, pieces=(64, 256)) as server:
+                self.server = server
+                self._ready.set()
+                await self._stop.wait()
+
+        asyncio.run(main())
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def provider() -> Iterator[ThreadedProvider]:
+    threaded = ThreadedProvider()
+    yield threaded
+    threaded.stop()
+
+
+@pytest.fixture
+def server(provider: ThreadedProvider) -> LocalProvider:
+    assert provider.server is not None
+    server = provider.server
+    server.fault = None
+    server.disconnects = 0
+    return server
+
+
+def wait_for(condition: Any, seconds: float = 3) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def test_streams_in_full_and_chat(server: LocalProvider) -> None:
+    with SyncLlmClient(api_key=KEY, base_url=server.base_url) as client:
+        with client.chat_stream("openai/gpt-4o", MESSAGES) as stream:
+            chunks = list(stream)
+        reply = client.chat("openai/gpt-4o", MESSAGES)
+    assert len(chunks) == 50
+    assert reply.choices[0].message.content == "".join(
+        c.choices[0].delta.content or "" for c in chunks if c.choices
+    )
+
+
+def test_break_closes_the_connection(server: LocalProvider) -> None:
+    server.fault = Fault(stall_after_events=10)
+    with SyncLlmClient(api_key=KEY, base_url=server.base_url) as client:
+        for number, _chunk in enumerate(client.chat_stream("openai/gpt-4o", MESSAGES)):
+            if number == 3:
+                break
+        wait_for(lambda: server.disconnects == 1)
+        stream = client.chat_stream("openai/gpt-4o", MESSAGES)
+        next(stream)
+        stream.close()
+        wait_for(lambda: server.disconnects == 2)
+
+
+def test_errors_are_typed_the_same(server: LocalProvider) -> None:
+    with (
+        SyncLlmClient(api_key="wrong", base_url=server.base_url, max_retries=0) as client,
+        pytest.raises(AuthenticationError),
+    ):
+        client.chat_stream("openai/gpt-4o", MESSAGES)
+    server.fault = Fault(cut_after_events=10)
+    received = []
+    with (
+        SyncLlmClient(api_key=KEY, base_url=server.base_url) as client,
+        pytest.raises(StreamTruncatedError) as info,
+    ):
+        for chunk in client.chat_stream("openai/gpt-4o", MESSAGES):
+            received.append(chunk)
+    assert info.value.chunks_received == len(received) == 10
+
+
+def test_closing_the_client_ends_its_streams(server: LocalProvider) -> None:
+    server.fault = Fault(stall_after_events=5)
+    client = SyncLlmClient(api_key=KEY, base_url=server.base_url)
+    stream = client.chat_stream("openai/gpt-4o", MESSAGES)
+    for _ in range(5):
+        next(stream)
+    errors: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            for _chunk in stream:
+                pass
+        except LiterLlmError as exc:
+            errors.append(exc)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    time.sleep(0.1)
+    client.close()
+    reader.join(3)
+    assert not reader.is_alive()
+    assert errors and isinstance(errors[0], StreamError)
+
+
+async def test_works_inside_a_running_event_loop(server: LocalProvider) -> None:
+    with SyncLlmClient(api_key=KEY, base_url=server.base_url) as client:
+        chunks = list(client.chat_stream("openai/gpt-4o", MESSAGES))
+    assert len(chunks) == 50
