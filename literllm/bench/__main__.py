@@ -21,7 +21,13 @@ from typing import Any
 
 from .. import __version__
 from .._parsers import IMPLEMENTATION
-from ..testing._builders import bedrock_converse_stream, openai_chat_stream, split_random
+from ..testing import WIRE_FORMATS
+from ..testing._builders import (
+    bedrock_converse_stream,
+    openai_chat_stream,
+    split_random,
+    text_reply,
+)
 from ._peers import peer_unavailable
 
 __all__ = ["Result", "main"]
@@ -48,6 +54,21 @@ class Result:
     @property
     def items_per_s(self) -> float:
         return self.items / self.seconds
+
+
+def progress(text: str) -> None:
+    """One progress line on stderr, rewritten in place on a terminal."""
+    if sys.stderr.isatty():
+        sys.stderr.write(f"\r\x1b[K  running {text}")
+    else:
+        sys.stderr.write(f"  running {text}\n")
+    sys.stderr.flush()
+
+
+def done_progress() -> None:
+    if sys.stderr.isatty():
+        sys.stderr.write("\r\x1b[K")
+        sys.stderr.flush()
 
 
 def _median_time(run: Callable[[], int], runs: int) -> tuple[float, int]:
@@ -88,8 +109,23 @@ def _sse_runners(impl: str) -> dict[str, Callable[[list[bytes]], int] | str]:
         runners[f"literllm {name} feed_raw"] = raw
         runners[f"literllm {name} feed"] = events
     runners["openai SSEDecoder"] = _openai_sse_runner()
+    runners["anthropic SSEDecoder"] = _anthropic_sse_runner()
     runners["httpx-sse"] = _httpx_sse_runner()
     return runners
+
+
+def _anthropic_sse_runner() -> Callable[[list[bytes]], int] | str:
+    try:
+        import anthropic
+        from anthropic._streaming import SSEDecoder
+    except ImportError as exc:
+        return peer_unavailable("anthropic", "anthropic", exc)
+
+    def run(pieces: list[bytes]) -> int:
+        return sum(1 for _ in SSEDecoder().iter_bytes(iter(pieces)))
+
+    run.version = anthropic.__version__  # type: ignore[attr-defined]
+    return run
 
 
 def _openai_sse_runner() -> Callable[[list[bytes]], int] | str:
@@ -181,6 +217,7 @@ def _run_section(
                 if label == next(iter(PIECE_SIZES)):
                     skipped.append(f"{section}: {name}: {runner}")
                 continue
+            progress(f"{section}: {name}, {label} pieces")
             seconds, items = _median_time(partial(runner, pieces), runs)
             extra = {"version": getattr(runner, "version", __version__)}
             results.append(Result(section, name, label, seconds, len(body), items, extra))
@@ -215,6 +252,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="which section to run",
     )
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    parser.add_argument(
+        "--plot", metavar="PATH", help="also draw the results as a PNG (needs matplotlib)"
+    )
     args = parser.parse_args(argv)
     runs = 1 if args.quick else args.runs
     scale = 10 if args.quick else 1
@@ -229,6 +269,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.only in ("sse", "all"):
         body = openai_chat_stream(10_000 // scale)
         sse = _run_section("sse", body, _sse_runners(args.impl), runs, skipped)
+        done_progress()
         n_events = 10_000 // scale + 1
         _print_table(
             f"SSE decoder: OpenAI chat stream, {len(body) / 1e6:.2f} MB, {n_events:,} events",
@@ -236,10 +277,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             "openai",
         )
         results += sse
+        body = WIRE_FORMATS["anthropic"].stream_body(text_reply(10_000 // scale))
+        anthropic_sse = _run_section(
+            "sse-anthropic", body, _sse_runners(args.impl), runs, skipped
+        )
+        done_progress()
+        _print_table(
+            f"SSE decoder: Anthropic Messages stream, {len(body) / 1e6:.2f} MB, "
+            f"{len(WIRE_FORMATS['anthropic'].split_events(body)):,} events",
+            anthropic_sse,
+            "anthropic",
+        )
+        results += anthropic_sse
 
     if args.only in ("eventstream", "all"):
         body = bedrock_converse_stream(10_000 // scale)
         frames = _run_section("eventstream", body, _eventstream_runners(args.impl), runs, skipped)
+        done_progress()
         _print_table(
             f"EventStream decoder: Bedrock ConverseStream, {len(body) / 1e6:.2f} MB, "
             f"{10_000 // scale:,} messages, CRCs checked",
@@ -269,6 +323,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         with open(args.json, "w", encoding="utf-8") as handle:
             json.dump(payload, handle, indent=2)
         print(f"\nwrote {args.json}")
+    if args.plot:
+        from ._plot import plot
+
+        try:
+            plot(results, args.plot)
+        except ImportError:
+            print("--plot needs matplotlib: pip install 'literllm[plot]'", file=sys.stderr)
+            return 2
+        print(f"wrote {args.plot}")
     return 0
 
 

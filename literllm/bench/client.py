@@ -91,6 +91,61 @@ def _literllm_runner(provider: str, suffix: str) -> tuple[Runner, Callable[[], A
     return run, close
 
 
+def _sync_runner(provider: str, suffix: str) -> tuple[Runner, Callable[[], Awaitable[None]]]:
+    """literllm's SyncLlmClient, driven from a worker thread (its loop is its own)."""
+    from ..sync import SyncLlmClient
+
+    clients: dict[str, SyncLlmClient] = {}
+
+    def stream(root_url: str, model: str) -> tuple[int, float]:
+        client = clients.get(root_url)
+        if client is None:
+            client = clients[root_url] = SyncLlmClient(api_key=API_KEY, base_url=root_url + suffix)
+        start = time.perf_counter()
+        first = 0.0
+        count = 0
+        for _chunk in client.chat_stream(f"{provider}/{model}", MESSAGES):
+            if not count:
+                first = time.perf_counter() - start
+            count += 1
+        return count, first
+
+    async def run(root_url: str, model: str) -> tuple[int, float]:
+        return await asyncio.get_running_loop().run_in_executor(None, stream, root_url, model)
+
+    async def close() -> None:
+        for client in clients.values():
+            client.close()
+
+    return run, close
+
+
+def _litellm_runner() -> tuple[Runner, Callable[[], Awaitable[None]]] | str:
+    try:
+        import litellm
+    except ImportError as exc:
+        return peer_unavailable("litellm", "litellm", exc)
+
+    async def run(root_url: str, model: str) -> tuple[int, float]:
+        start = time.perf_counter()
+        first = 0.0
+        count = 0
+        acompletion: Any = litellm.acompletion
+        stream = await acompletion(model=f"openai/{model}", messages=MESSAGES, stream=True,
+                                   api_base=root_url + "/v1", api_key=API_KEY)
+        async for _chunk in stream:
+            if not count:
+                first = time.perf_counter() - start
+            count += 1
+        return count, first
+
+    async def close() -> None:
+        return None
+
+    run.version = getattr(litellm, "__version__", "?")  # type: ignore[attr-defined]
+    return run, close
+
+
 def _floor_request(provider: str, root_url: str, model: str) -> tuple[str, bytes, dict[str, str]]:
     import orjson
 
@@ -353,7 +408,7 @@ def _format_rows(  # noqa: PLR0917  (one private caller)
     runs: int,
     skipped: list[str],
 ) -> list[Any]:
-    from .__main__ import Result
+    from .__main__ import Result, done_progress, progress
 
     print(
         f"\nClient end to end: {title}, {n_chunks:,} text deltas in 1-16 KiB writes from the "
@@ -371,6 +426,7 @@ def _format_rows(  # noqa: PLR0917  (one private caller)
             skipped.append(f"client {provider}: {name}: {entry}")
             continue
         runner, close = entry
+        progress(f"client {provider}: {name}")
         try:
             count, cpu, wall, ttfc = loop.run_until_complete(
                 _measure(runner, root_url, f"chunks-{n_chunks}", runs)
@@ -381,6 +437,7 @@ def _format_rows(  # noqa: PLR0917  (one private caller)
         finally:
             loop.run_until_complete(close())
         rows.append((name, count, cpu, wall, ttfc, getattr(runner, "version", __version__)))
+    done_progress()
     by_name = {row[0]: row for row in rows}
     ours = by_name.get("literllm")
     floor = by_name.get(FLOOR)
@@ -421,8 +478,10 @@ def _runners(provider: str, suffix: str) -> dict[str, Any]:
         FLOOR: _aiohttp_runner(provider, suffix),
     }
     if provider == "openai":
+        runners["literllm sync"] = _sync_runner(provider, suffix)
         runners["openai-python"] = _openai_runner()
         runners["liter-llm"] = _liter_llm_runner()
+        runners["LiteLLM"] = _litellm_runner()
     elif provider == "anthropic":
         runners["anthropic"] = _anthropic_runner()
     return runners
