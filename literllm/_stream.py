@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from ._accumulate import StreamAccumulator
 from ._config import log
 from ._secrets import scrub_chain
 from .errors import (
@@ -19,7 +20,7 @@ from .errors import (
     StreamTimeoutError,
     StreamTruncatedError,
 )
-from .types import ChatCompletionChunk
+from .types import ChatCompletion, ChatCompletionChunk
 
 if TYPE_CHECKING:
     import asyncio
@@ -71,6 +72,8 @@ class ChatStream:
 
     __slots__ = (
         "__weakref__",
+        "_accumulate",
+        "_accumulator",
         "_adapter",
         "_bytes",
         "_closed",
@@ -112,6 +115,8 @@ class ChatStream:
     ) -> None:
         self._response = response
         self._recorder = recorder
+        self._accumulator = StreamAccumulator()
+        self._accumulate = self._accumulator.add
         self._secrets = secrets
         self._total = total
         self._content = response.content
@@ -145,6 +150,20 @@ class ChatStream:
         """How many chunks this stream has yielded."""
         return self._received
 
+    @property
+    def accumulated(self) -> ChatCompletion:
+        """The ``ChatCompletion`` the chunks yielded so far add up to."""
+        return self._accumulator.completion()
+
+    async def final(self) -> ChatCompletion:
+        """Read the rest of the stream; the whole ``ChatCompletion``.
+
+        Raises what iterating would (a ``StreamError`` carries ``accumulated`` too).
+        """
+        async for _chunk in self:
+            pass
+        return self._accumulator.completion()
+
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"
         return (
@@ -176,6 +195,7 @@ class ChatStream:
                     raise self._pending_error() from exc
                 if chunk is not None:
                     self._received += 1
+                    self._accumulate(chunk)
                     return chunk
                 if self._adapter.done:
                     self._events = _NO_EVENTS
@@ -401,6 +421,7 @@ class ChatStream:
             text = "".join(part for part in self._adapter.text_parts if isinstance(part, str))
             error.chunks_received = self._received
             error.text = text
+            error.accumulated = self._accumulator.completion()
             error.provider = self.provider
             error.message = (
                 f"{error.message} (after {self._received} chunks, {len(text)} characters)"

@@ -251,7 +251,7 @@ class StreamError(LiterLlmError):
     """The content text received so far (all choices' ``delta.content`` concatenated)."""
     provider: str = ""
     accumulated: Any = None
-    """The ``ChatCompletion`` the chunks before the error add up to (from ``replay()``)."""
+    """The ``ChatCompletion`` the chunks before the error add up to."""
 
 
 class StreamTruncatedError(StreamError):

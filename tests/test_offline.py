@@ -252,3 +252,93 @@ def test_cli_bad_input_is_one_line(tmp_path: Path) -> None:
 
 def test_stream_error_attribute_exists() -> None:
     assert StreamError.accumulated is None
+
+
+# --- the accumulator's twins, and ChatStream.final() / accumulated ---------------------------
+
+
+@pytest.fixture(params=["py", "c"])
+def accumulator_twin(request: pytest.FixtureRequest) -> Any:
+    import importlib
+    import os
+
+    try:
+        return importlib.import_module(f"literllm._accumulate_{request.param}")
+    except ImportError:
+        if os.environ.get("LITERLLM_REQUIRE_EXTENSIONS"):
+            raise
+        pytest.skip("compiled twin not built")
+
+
+def test_accumulator_twins_agree(accumulator_twin: Any) -> None:
+    from literllm import _accumulate_py
+
+    bodies = [(p, WIRE_FORMATS[p].stream_body(random_reply(seed)))
+              for seed in range(20) for p in ("openai", "anthropic", "bedrock", "gemini", "cohere")]
+    for provider, body in bodies:
+        chunks = list(replay(body, provider))
+        reference, twin = _accumulate_py.StreamAccumulator(), accumulator_twin.StreamAccumulator()
+        for number, chunk in enumerate(chunks):
+            reference.add(chunk)
+            twin.add(chunk)
+            if number % 7 == 0:
+                assert twin.completion() == reference.completion()
+        assert twin.completion() == reference.completion()
+        assert twin.chunks == reference.chunks == len(chunks)
+        assert twin.message == reference.message
+
+
+def test_accumulator_odd_chunks(accumulator_twin: Any) -> None:
+    from literllm import ChatCompletionChunk, Delta, StreamChoice
+
+    def chunk(choices: list[Any], **fields: Any) -> ChatCompletionChunk:
+        return ChatCompletionChunk("id", "chat.completion.chunk", 1, "m", choices, **fields)
+
+    odd = [
+        chunk([StreamChoice(0, Delta("assistant", ""))]),
+        chunk([StreamChoice(0, Delta(None, "a"))], system_fingerprint="fp1"),
+        chunk([StreamChoice(1, Delta(None, "b"))]),
+        chunk([StreamChoice(0, Delta(None, None))]),
+        chunk([StreamChoice(0, Delta(None, "c"), "stop")]),
+        chunk([StreamChoice(0, Delta(None, "d"), None, {"content": []})]),
+        chunk([StreamChoice(0, Delta(None, "e")), StreamChoice(1, Delta(None, "f"))]),
+        chunk([], system_fingerprint="fp2"),
+        chunk([StreamChoice(0, Delta(None, "g"))], system_fingerprint="fp1"),
+    ]
+    from literllm import _accumulate_py
+
+    reference, twin = _accumulate_py.StreamAccumulator(), accumulator_twin.StreamAccumulator()
+    for item in odd:
+        reference.add(item)
+        twin.add(item)
+    assert twin.completion() == reference.completion()
+    assert twin.completion().choices[0].message.content == "acdeg"
+    assert twin.completion().system_fingerprint == "fp1"
+
+
+async def test_stream_final_and_accumulated() -> None:
+    reply = random_reply(3)
+    async with LocalProvider(api_key=KEY, reply=reply) as server, LlmClient(
+        api_key=KEY, base_url=server.root_url
+    ) as client:
+        stream = await client.chat_stream("anthropic/claude", MESSAGES)
+        first = await stream.__anext__()
+        assert stream.accumulated.choices[0].message.role == "assistant"
+        assert first.choices
+        final = await stream.final()
+        message = final.choices[0].message
+        assert (message.content or "") == reply.content
+        assert message.reasoning_content == reply.reasoning_text
+        assert final.choices[0].finish_reason == reply.finish_reason
+        assert final.usage is not None and final.usage.completion_tokens == reply.completion_tokens
+        assert final == stream.accumulated
+
+        from literllm.testing import Fault
+
+        server.fault = Fault(cut_after_events=6)
+        stream = await client.chat_stream("anthropic/claude", MESSAGES)
+        with pytest.raises(StreamTruncatedError) as info:
+            await stream.final()
+        partial = info.value.accumulated
+        assert partial is not None and partial == stream.accumulated
+        assert (partial.choices[0].message.content or "") == info.value.text

@@ -128,3 +128,8 @@ cdef inline object text_chunk(
     put(chunk, layout.c_fingerprint, fingerprint)
     put(chunk, layout.c_raw, raw)
     return chunk
+
+
+cdef inline PyObject* slot(object instance, Py_ssize_t offset) noexcept:
+    """The object in a slot, borrowed (NULL when unset)."""
+    return (<PyObject**>(<char*><PyObject*>instance + offset))[0]
