@@ -213,16 +213,29 @@ def test_cli_help() -> None:
     assert bench.returncode == 0 and "--quick" in bench.stdout
 
 
+@pytest.mark.parametrize("recording", _recordings())
+def test_cli_replay_final(recording: Path) -> None:
+    expected = json.loads(recording.with_suffix(".expected.json").read_text())
+    provider = recording.parent.name
+    final = literllm_cli("replay", str(recording), "--provider", provider, "--final")
+    assert final.returncode == 0, final.stderr
+    completion = json.loads(final.stdout)
+    message = completion["choices"][0]["message"]
+    assert (message.get("content") or "") == expected["content"]
+    assert message.get("reasoning_content") == expected["reasoning"]
+    assert completion["choices"][0]["finish_reason"] == expected["finish_reason"]
+    usage = completion["usage"]
+    assert {k: usage[k] for k in expected["usage"]} == expected["usage"]
+    assert [c["function"]["name"] for c in message.get("tool_calls") or ()] == [
+        c["function"]["name"] for c in expected["tool_calls"]]
+
+
 @pytest.mark.parametrize("recording", _recordings()[:3] + _recordings()[-6:-5])
 def test_cli_replay(recording: Path) -> None:
     expected = json.loads(recording.with_suffix(".expected.json").read_text())
     provider = recording.parent.name
     text = literllm_cli("replay", str(recording), "--provider", provider)
     assert text.returncode == 0 and text.stdout == expected["content"] + "\n"
-    final = literllm_cli("replay", str(recording), "--provider", provider, "--final")
-    assert final.returncode == 0
-    message = json.loads(final.stdout)["choices"][0]["message"]
-    assert (message.get("content") or "") == expected["content"]
     lines = literllm_cli("replay", str(recording), "--provider", provider, "--json").stdout
     assert all(json.loads(line)["object"] == "chat.completion.chunk"
                for line in lines.splitlines())

@@ -59,6 +59,8 @@ FORMATS = (
     ("OpenAI chat completions (SSE)", "openai", "/v1"),
     ("Anthropic Messages (SSE)", "anthropic", ""),
     ("Bedrock ConverseStream (EventStream)", "bedrock", ""),
+    ("Gemini streamGenerateContent (SSE)", "gemini", ""),
+    ("Cohere v2 chat (SSE)", "cohere", ""),
 )
 
 
@@ -157,6 +159,13 @@ def _floor_request(provider: str, root_url: str, model: str) -> tuple[str, bytes
         body = {"messages": [{"role": "user", "content": [{"text": "Stream me a long answer."}]}]}
         return root_url + f"/model/{model}/converse-stream", orjson.dumps(body), {
             "Authorization": f"Bearer {API_KEY}"}
+    if provider == "gemini":
+        body = {"contents": [{"role": "user", "parts": [{"text": "Stream me a long answer."}]}]}
+        return root_url + f"/v1beta/models/{model}:streamGenerateContent?alt=sse", (
+            orjson.dumps(body)), {"x-goog-api-key": API_KEY}
+    if provider == "cohere":
+        body = {"model": model, "messages": MESSAGES, "stream": True}
+        return root_url + "/v2/chat", orjson.dumps(body), {"Authorization": f"Bearer {API_KEY}"}
     body = {"model": model, "messages": MESSAGES, "stream": True}
     return root_url + "/v1/chat/completions", orjson.dumps(body), {
         "Authorization": f"Bearer {API_KEY}"}
