@@ -32,6 +32,7 @@ from ._openai_stream_py import quote
 __all__ = [
     "CHUNK_OBJECT",
     "ChunkMaker",
+    "add_turn",
     "completion",
     "decode_json",
     "image_source",
@@ -208,6 +209,17 @@ def require(params: Mapping[str, Any], provider: str, supported: frozenset[str])
     left = [name for name in params if name not in supported]
     if left:
         raise unsupported(provider, left)
+
+
+def add_turn(
+    turns: list[dict[str, Any]], role: str, blocks: list[dict[str, Any]], key: str = "content"
+) -> None:
+    """Append a turn, merged into the last one when it has the same role: Anthropic, Bedrock
+    and Gemini want user and assistant turns to alternate (tool results are user turns)."""
+    if turns and turns[-1]["role"] == role:
+        turns[-1][key].extend(blocks)
+    else:
+        turns.append({"role": role, key: list(blocks)})
 
 
 def messages_of(messages: Sequence[MessageParam | Message]) -> list[Mapping[str, Any]]:

@@ -26,6 +26,7 @@ from ._anthropic_stream_py import finish_reason, prompt_tokens
 from ._auth import KeyHeader
 from ._base import ErrorDetails, HttpRequest, error_details, header, join_url
 from ._chunks import (
+    add_turn,
     completion,
     image_source,
     messages_of,
@@ -107,10 +108,7 @@ def translate_messages(
     def add(role: str, blocks: list[dict[str, Any]] | str) -> None:
         if isinstance(blocks, str):
             blocks = [{"type": "text", "text": blocks}] if blocks else []
-        if turns and turns[-1]["role"] == role:
-            turns[-1]["content"].extend(blocks)
-        else:
-            turns.append({"role": role, "content": list(blocks)})
+        add_turn(turns, role, blocks)
 
     for message in messages_of(messages):
         role = message.get("role")

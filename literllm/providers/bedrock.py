@@ -28,6 +28,7 @@ from ._auth import KeyHeader, SigV4
 from ._base import HttpRequest, error_details, header, join_url
 from ._bedrock_stream_py import converse_usage, finish_reason
 from ._chunks import (
+    add_turn,
     completion,
     image_source,
     messages_of,
@@ -109,10 +110,7 @@ def translate_messages(
     turns: list[dict[str, Any]] = []
 
     def add(role: str, blocks: list[dict[str, Any]]) -> None:
-        if turns and turns[-1]["role"] == role:
-            turns[-1]["content"].extend(blocks)
-        else:
-            turns.append({"role": role, "content": blocks})
+        add_turn(turns, role, blocks)
 
     for message in messages_of(messages):
         role = message.get("role")

@@ -38,6 +38,7 @@ from ._auth import GoogleOAuth, KeyHeader
 from ._base import ErrorDetails, HttpRequest, SSETransport, error_details, header, join_url
 from ._chunks import (
     ChunkMaker,
+    add_turn,
     completion,
     decode_json,
     image_source,
@@ -120,10 +121,7 @@ def translate_messages(
     names: dict[str, str] = {}
 
     def add(role: str, parts: list[dict[str, Any]]) -> None:
-        if contents and contents[-1]["role"] == role:
-            contents[-1]["parts"].extend(parts)
-        else:
-            contents.append({"role": role, "parts": parts})
+        add_turn(contents, role, parts, "parts")
 
     for message in messages_of(messages):
         role = message.get("role")
