@@ -301,19 +301,15 @@ class ChatStream:
                 )
                 continue
             except OSError as exc:
-                if self._deliver_unread():
-                    self._transport_failed(exc)
+                if self._connection_failed(exc):
                     return
-                self._transport_failed(exc)
                 continue
             except Exception as exc:
                 import aiohttp
 
                 if isinstance(exc, aiohttp.ClientError):
-                    if self._deliver_unread():
-                        self._transport_failed(exc)
+                    if self._connection_failed(exc):
                         return
-                    self._transport_failed(exc)
                 else:
                     # aiohttp's RuntimeError for a closed connection, and the like.
                     self._fail(StreamError(f"reading the stream failed: {exc!r}"), exc)
@@ -343,6 +339,13 @@ class ChatStream:
                 self._events = events
                 self._pos = 0
                 return
+
+    def _connection_failed(self, exc: BaseException) -> bool:
+        """Record the failure; true when bytes that arrived before it made events, which are
+        then delivered before the error."""
+        delivered = self._deliver_unread()
+        self._transport_failed(exc)
+        return delivered
 
     def _deliver_unread(self) -> bool:
         """Decode what arrived before the connection failed but was not read yet; true when

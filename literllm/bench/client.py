@@ -13,7 +13,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__
@@ -54,6 +54,17 @@ def local_server() -> Iterator[str]:
 Runner = Callable[[str, str], Awaitable[tuple[int, float]]]
 """``run(root_url, model) -> (items streamed, seconds to the first)``."""
 
+
+async def _count(items: AsyncIterator[Any], start: float) -> tuple[int, float]:
+    """How many items a stream yields, and the seconds from ``start`` to the first."""
+    first = 0.0
+    count = 0
+    async for _item in items:
+        if not count:
+            first = time.perf_counter() - start
+        count += 1
+    return count, first
+
 # The formats measured end to end: (title, provider prefix, literllm's base_url suffix).
 FORMATS = (
     ("OpenAI chat completions (SSE)", "openai", "/v1"),
@@ -78,13 +89,7 @@ def _literllm_runner(provider: str, suffix: str) -> tuple[Runner, Callable[[], A
                 provider_options={"bedrock": {"region": "us-east-1"}},
             )
         start = time.perf_counter()
-        first = 0.0
-        count = 0
-        async for _chunk in await llm.chat_stream(f"{provider}/{model}", MESSAGES):
-            if not count:
-                first = time.perf_counter() - start
-            count += 1
-        return count, first
+        return await _count(await llm.chat_stream(f"{provider}/{model}", MESSAGES), start)
 
     async def close() -> None:
         for llm in clients.values():
@@ -130,16 +135,10 @@ def _litellm_runner() -> tuple[Runner, Callable[[], Awaitable[None]]] | str:
 
     async def run(root_url: str, model: str) -> tuple[int, float]:
         start = time.perf_counter()
-        first = 0.0
-        count = 0
         acompletion: Any = litellm.acompletion
         stream = await acompletion(model=f"openai/{model}", messages=MESSAGES, stream=True,
                                    api_base=root_url + "/v1", api_key=API_KEY)
-        async for _chunk in stream:
-            if not count:
-                first = time.perf_counter() - start
-            count += 1
-        return count, first
+        return await _count(stream, start)
 
     async def close() -> None:
         return None
@@ -215,15 +214,9 @@ def _anthropic_runner() -> tuple[Runner, Callable[[], Awaitable[None]]] | str:
                 api_key=API_KEY, base_url=root_url, max_retries=0
             )
         start = time.perf_counter()
-        first = 0.0
-        count = 0
         create: Any = client.messages.create
         stream = await create(model=model, max_tokens=1024, messages=MESSAGES, stream=True)
-        async for _event in stream:
-            if not count:
-                first = time.perf_counter() - start
-            count += 1
-        return count, first
+        return await _count(stream, start)
 
     async def close() -> None:
         for client in clients.values():
@@ -247,16 +240,10 @@ def _openai_runner() -> tuple[Runner, Callable[[], Awaitable[None]]] | str:
                 api_key=API_KEY, base_url=root_url + "/v1", max_retries=0
             )
         start = time.perf_counter()
-        first = 0.0
-        count = 0
         # Any: the peer's own types differ between its versions (or it is not installed).
         create: Any = client.chat.completions.create
         stream = await create(model=model, messages=MESSAGES, stream=True)
-        async for _chunk in stream:
-            if not count:
-                first = time.perf_counter() - start
-            count += 1
-        return count, first
+        return await _count(stream, start)
 
     async def close() -> None:
         for client in clients.values():
@@ -282,13 +269,7 @@ def _liter_llm_runner() -> tuple[Runner, Callable[[], Awaitable[None]]] | str:
         new_request: Any = ChatCompletionRequest
         request = new_request(model=f"openai/{model}", messages=MESSAGES)
         start = time.perf_counter()
-        first = 0.0
-        count = 0
-        async for _chunk in chat_stream(client, request):
-            if not count:
-                first = time.perf_counter() - start
-            count += 1
-        return count, first
+        return await _count(chat_stream(client, request), start)
 
     async def close() -> None:
         clients.clear()
