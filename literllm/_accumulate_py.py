@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .errors import MalformedChunkError
 from .types import (
     ChatCompletion,
     ChatCompletionChunk,
@@ -21,7 +22,64 @@ from .types import (
     Usage,
 )
 
-__all__ = ["StreamAccumulator"]
+__all__ = ["StreamAccumulator", "check_chunk"]
+
+
+def _kind(value: Any) -> str:
+    return "null" if value is None else type(value).__name__
+
+
+def _text(value: Any, where: str) -> None:
+    if value is not None and value.__class__ is not str:
+        raise MalformedChunkError(f"{where} is {_kind(value)}, not a string")
+
+
+def _whole(value: Any, where: str) -> None:
+    if value.__class__ is not int:
+        raise MalformedChunkError(f"{where} is {_kind(value)}, not an integer")
+
+
+def check_chunk(chunk: ChatCompletionChunk) -> None:
+    """Raise ``MalformedChunkError`` for a field whose type the chunk's own type does not
+    allow (what an adapter passes through from the wire as sent, for example a tool call
+    ``index`` sent as a list, or ``arguments`` sent as an object). Checked before anything
+    is merged, so a bad chunk leaves the accumulated reply as it was."""
+    _text(chunk.id, "id")
+    _text(chunk.model, "model")
+    _text(chunk.system_fingerprint, "system_fingerprint")
+    created = chunk.created
+    if created.__class__ is not int and created.__class__ is not float:
+        raise MalformedChunkError(f"created is {_kind(created)}, not a number")
+    usage = chunk.usage
+    if usage is not None:
+        if not isinstance(usage, Usage):
+            raise MalformedChunkError(f"usage is {_kind(usage)}, not an object")
+        _whole(usage.prompt_tokens, "usage.prompt_tokens")
+        _whole(usage.completion_tokens, "usage.completion_tokens")
+        _whole(usage.total_tokens, "usage.total_tokens")
+    if chunk.choices.__class__ is not list:
+        raise MalformedChunkError(f"choices is {_kind(chunk.choices)}, not a list")
+    for choice in chunk.choices:
+        _whole(choice.index, "choices[].index")
+        _text(choice.finish_reason, "choices[].finish_reason")
+        delta = choice.delta
+        _text(delta.role, "delta.role")
+        _text(delta.content, "delta.content")
+        _text(delta.refusal, "delta.refusal")
+        _text(delta.reasoning_content, "delta.reasoning_content")
+        calls = delta.tool_calls
+        if calls is None:
+            continue
+        if calls.__class__ is not list:
+            raise MalformedChunkError(f"delta.tool_calls is {_kind(calls)}, not a list")
+        for piece in calls:
+            _whole(piece.index, "tool_calls[].index")
+            _text(piece.id, "tool_calls[].id")
+            _text(piece.type, "tool_calls[].type")
+            function = piece.function
+            if function is not None:
+                _text(function.name, "tool_calls[].function.name")
+                _text(function.arguments, "tool_calls[].function.arguments")
 
 
 class _ToolCallState:
@@ -68,7 +126,8 @@ class StreamAccumulator:
         """How many chunks were added."""
 
     def add(self, chunk: ChatCompletionChunk) -> None:
-        """Merge one chunk."""
+        """Merge one chunk; ``MalformedChunkError`` (nothing merged) for a wrong-typed field."""
+        check_chunk(chunk)
         self.chunks += 1
         self._id = self._id or chunk.id
         self._model = self._model or chunk.model

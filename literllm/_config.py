@@ -22,12 +22,15 @@ class Timeout(NamedTuple):
     ``connect``: establishing a connection. ``idle``: the longest silence allowed between two
     pieces of content (and before the response starts); keep-alive comments and pings do not
     count as content. ``total``: the whole request including the streamed body (none by
-    default: a stream may run as long as it keeps producing).
+    default: a stream may run as long as it keeps producing). ``pool``: waiting for a free
+    connection when ``max_connections`` are all in use (none by default, as in httpx: a
+    request queued behind long streams waits for one to end; waiting is not connecting).
     """
 
     connect: float | None = 10.0
     idle: float | None = 600.0
     total: float | None = None
+    pool: float | None = None
 
 
 def _seconds(name: str, value: object) -> float | None:
@@ -53,7 +56,7 @@ def as_timeout(value: float | Timeout | None, default: Timeout) -> Timeout:
     if isinstance(value, Timeout):
         return Timeout(*(_seconds(name, getattr(value, name)) for name in Timeout._fields))
     seconds = _seconds("", value)
-    return Timeout(connect=seconds, idle=seconds, total=None)
+    return Timeout(connect=seconds, idle=seconds, total=None, pool=None)
 
 
 _logger: logging.Logger | None = None

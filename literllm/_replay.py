@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import random
+import stat
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -19,30 +20,76 @@ from .errors import ConfigurationError, MalformedChunkError, StreamError
 from .providers import get_provider
 from .types import ChatCompletionChunk
 
-__all__ = ["Source", "looks_like_eventstream", "read_source", "replay", "replay_events"]
+__all__ = [
+    "MAX_REPLAY_SIZE",
+    "Source",
+    "looks_like_eventstream",
+    "read_regular_file",
+    "read_source",
+    "replay",
+    "replay_events",
+]
 
 Source = str | os.PathLike[str] | bytes | bytearray | memoryview | IO[bytes]
 _EVENTSTREAM = "application/vnd.amazon.eventstream"
+# The largest recorded body replay() reads: far above any real stream (the client's own
+# max_response_size default is 64 MiB), far below what would exhaust memory.
+MAX_REPLAY_SIZE = 256 * 1024 * 1024
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
 
 
-def read_source(source: Source) -> bytes:
-    """The bytes of a path, a bytes-like object or a binary file object."""
+def read_regular_file(path: str | os.PathLike[str], limit: int, *, what: str = "file") -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes; ``ConfigurationError`` for
+    anything else (a FIFO, a device such as /dev/zero, a folder, a file too large)."""
+    name = os.fspath(path)
+    try:
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below.
+        fd = os.open(name, _READ_FLAGS)
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read the {what} {name!r}: {exc.strerror}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ConfigurationError(
+                f"the {what} {name!r} is not a regular file; replay reads only regular files"
+            )
+        if info.st_size > limit:
+            raise ConfigurationError(
+                f"the {what} {name!r} is larger than {limit:,} bytes ({info.st_size:,})"
+            )
+        pieces: list[bytes] = []
+        size = 0
+        # Bounded however the file grows meanwhile.
+        while piece := os.read(fd, min(limit + 1 - size, 1 << 20)):
+            pieces.append(piece)
+            size += len(piece)
+            if size > limit:
+                raise ConfigurationError(f"the {what} {name!r} is larger than {limit:,} bytes")
+        return b"".join(pieces)
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read the {what} {name!r}: {exc.strerror}") from None
+    finally:
+        os.close(fd)
+
+
+def read_source(source: Source, limit: int = MAX_REPLAY_SIZE) -> bytes:
+    """The bytes of a path (a regular file), a bytes-like object or a binary file object,
+    at most ``limit`` of them."""
     if isinstance(source, bytes | bytearray | memoryview):
-        return bytes(source)
-    if isinstance(source, str | os.PathLike):
-        try:
-            with open(source, "rb") as file:
-                return file.read()
-        except OSError as exc:
-            raise ConfigurationError(f"cannot read {os.fspath(source)!r}: {exc.strerror}") from exc
-    read = getattr(source, "read", None)
-    if read is None:
-        raise ConfigurationError(
-            f"replay() takes a path, bytes or a binary file, not {type(source).__name__}"
-        )
-    data = read()
-    if not isinstance(data, bytes):
-        raise ConfigurationError("replay() needs a file opened in binary mode ('rb')")
+        data = bytes(source)
+    elif isinstance(source, str | os.PathLike):
+        return read_regular_file(source, limit, what="recording")
+    else:
+        read = getattr(source, "read", None)
+        if read is None:
+            raise ConfigurationError(
+                f"replay() takes a path, bytes or a binary file, not {type(source).__name__}"
+            )
+        data = read(limit + 1)
+        if not isinstance(data, bytes):
+            raise ConfigurationError("replay() needs a file opened in binary mode ('rb')")
+    if len(data) > limit:
+        raise ConfigurationError(f"the recording is larger than {limit:,} bytes")
     return data
 
 
@@ -63,11 +110,20 @@ def looks_like_eventstream(data: bytes) -> bool:
 
 def _from_sidecar(source: Source, provider: str | None, model: str) -> tuple[str, str]:
     if isinstance(source, str | os.PathLike):
-        from ._record import read_sidecar
+        from ._record import read_sidecar, sidecar_path
 
         sidecar = read_sidecar(source) or {}
+        for field in ("provider", "model"):
+            value = sidecar.get(field)
+            if value is not None and not isinstance(value, str):
+                raise ConfigurationError(
+                    f"the sidecar {sidecar_path(source)!r}: {field!r} must be a string, "
+                    f"not {type(value).__name__}"
+                )
         provider = provider or sidecar.get("provider")
         model = model or sidecar.get("model") or ""
+    if provider is not None and not isinstance(provider, str):
+        raise ConfigurationError(f"provider= must be a string, not {type(provider).__name__}")
     if not provider:
         raise ConfigurationError(
             "replay() needs provider= (the body's wire format) for a source without a sidecar"
@@ -134,10 +190,18 @@ def replay(
                 events = adapter.feed(piece)
             except MalformedChunkError as exc:
                 failure, events = exc, exc.events
+            except Exception as exc:  # as live: a decoder bug still ends as a StreamError
+                raise MalformedChunkError(f"undecodable stream: {exc!r}") from exc
             for event in events:
-                chunk = adapter.on_event(event)
+                try:
+                    chunk = adapter.on_event(event)
+                    if chunk is not None:
+                        received.add(chunk)
+                except StreamError:
+                    raise
+                except Exception as exc:
+                    raise MalformedChunkError(f"could not build a chunk: {exc!r}") from exc
                 if chunk is not None:
-                    received.add(chunk)
                     yield chunk
             if failure is not None:
                 raise failure

@@ -7,6 +7,7 @@ lose the request headers they carry (``request_info``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -20,10 +21,16 @@ _SAFE_HEADERS = frozenset({
 })
 
 
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/?#@\s'\"]+@")
+
+
 def redact(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with every secret, and the credentials of every URL in it, replaced."""
     for secret in secrets:
         if secret and secret in text:
             text = text.replace(secret, REDACTED)
+    if "@" in text:
+        text = _USERINFO.sub(rf"\1{REDACTED}@", text)
     return text
 
 
@@ -47,10 +54,8 @@ def redact_value(value: Any, secrets: tuple[str, ...]) -> Any:
     return value
 
 
-def _scrub_request_info(error: BaseException) -> None:
-    info = getattr(error, "request_info", None)
-    if info is None or not hasattr(info, "headers"):
-        return
+def _scrubbed_request_info(info: Any) -> Any:
+    """aiohttp's ``RequestInfo`` with every header but the harmless ones redacted."""
     try:
         from multidict import CIMultiDict, CIMultiDictProxy
 
@@ -58,28 +63,73 @@ def _scrub_request_info(error: BaseException) -> None:
             (name, value if name.lower() in _SAFE_HEADERS else REDACTED)
             for name, value in info.headers.items()
         )
-        error.request_info = type(info)(  # type: ignore[attr-defined]
-            info.url, info.method, CIMultiDictProxy(headers), info.real_url
+        return type(info)(
+            _scrubbed_url(info.url), info.method, CIMultiDictProxy(headers),
+            _scrubbed_url(info.real_url),
         )
     except Exception:  # an aiohttp whose RequestInfo differs: drop it rather than leak it
-        error.request_info = None  # type: ignore[attr-defined]
+        return None
+
+
+def _scrubbed_url(url: Any) -> Any:
+    if getattr(url, "user", None) is not None or getattr(url, "password", None) is not None:
+        return url.with_user(None)
+    return url
+
+
+def _scrubbed(value: Any, secrets: tuple[str, ...], depth: int = 0) -> Any:
+    """``value`` (an exception's argument or attribute) without secrets, keeping its type
+    where it can: text is redacted, containers and named tuples (aiohttp's ``ConnectionKey``,
+    ``BasicAuth``) are rebuilt, a ``RequestInfo`` loses its headers, a URL its user; any other
+    object whose repr shows a secret becomes that repr, redacted."""
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, str):
+        return redact(value, secrets)
+    if isinstance(value, bytes | bytearray):
+        return redact_bytes(bytes(value), secrets)
+    if depth > 8:
+        return REDACTED
+    if hasattr(value, "headers") and hasattr(value, "real_url") and hasattr(value, "method"):
+        return _scrubbed_request_info(value)
+    if hasattr(value, "with_user"):
+        return _scrubbed_url(value)
+    if isinstance(value, dict):
+        return {key: _scrubbed(item, secrets, depth + 1) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_scrubbed(item, secrets, depth + 1) for item in value]
+    if isinstance(value, tuple):
+        items = [_scrubbed(item, secrets, depth + 1) for item in value]
+        if hasattr(value, "_make"):
+            try:
+                return value._make(items)
+            except Exception:
+                return tuple(items)
+        return tuple(items)
+    if isinstance(value, BaseException):
+        return value  # the chain is walked by scrub_chain itself
+    try:
+        shown = repr(value)
+    except Exception:
+        return REDACTED
+    cleaned = redact(shown, secrets)
+    return value if cleaned == shown else cleaned
 
 
 def scrub_chain(error: BaseException | None, secrets: tuple[str, ...]) -> None:
-    """Remove secrets from ``error`` and every exception in its cause/context chain."""
+    """Remove secrets from ``error`` and every exception in its cause/context chain: from its
+    ``args`` (aiohttp keeps the ``RequestInfo``, headers and all, as ``args[0]``; a connection
+    error keeps the proxy's credentials in its ``ConnectionKey``) and from every attribute."""
     seen: set[int] = set()
     while error is not None and id(error) not in seen:
         seen.add(id(error))
-        _scrub_request_info(error)
-        if secrets and error.args:
-            error.args = tuple(
-                redact(arg, secrets) if isinstance(arg, str) else arg for arg in error.args
-            )
-        if secrets:
-            # Every attribute, not only ours: json's JSONDecodeError keeps the whole document.
-            for name, value in list(getattr(error, "__dict__", {}).items()):
-                if isinstance(value, bytes):
-                    setattr(error, name, redact_bytes(value, secrets))
-                elif isinstance(value, str | dict | list):
-                    setattr(error, name, redact_value(value, secrets))
+        if error.args:
+            error.args = tuple(_scrubbed(arg, secrets) for arg in error.args)
+        attributes = getattr(error, "__dict__", {})
+        for name, value in list(attributes.items()):
+            if name == "history" and isinstance(value, tuple):
+                # aiohttp's redirect responses, each holding its request's headers.
+                setattr(error, name, ())
+            elif not isinstance(value, BaseException):
+                setattr(error, name, _scrubbed(value, secrets))
         error = error.__cause__ or error.__context__

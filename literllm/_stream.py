@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
     import aiohttp
 
+    from ._pool import Slot
     from ._record import Recorder
     from .providers._base import StreamAdapter
 
@@ -62,6 +63,56 @@ def _idle_timer_fired(ref: weakref.ref[ChatStream]) -> None:
         stream._idle_timer_fired()
 
 
+def _framing_detail(cause: BaseException | None) -> str:
+    """What aiohttp's parser said of the bytes it rejected (its cause, if it kept one)."""
+    inner = getattr(cause, "__cause__", None) or cause
+    if inner is None:
+        return "unknown"
+    text = str(getattr(inner, "message", None) or inner).strip().splitlines()
+    return f"{type(inner).__name__}: {text[0] if text else ''}"
+
+
+def _as_malformed(exc: Exception, event: Any) -> StreamError:
+    """A chunk the accumulator refused, as the ``MalformedChunkError`` it is."""
+    if not isinstance(exc, StreamError):  # an accumulator bug must still end as a StreamError
+        error = MalformedChunkError(f"could not add a chunk: {exc!r}")
+        error.__cause__ = exc
+        return error
+    if isinstance(exc, MalformedChunkError):
+        raw = event[1] if isinstance(event, tuple) and len(event) == 2 else None
+        if isinstance(raw, bytes) and not exc.raw:
+            exc.raw = raw
+        exc.message = f"a chunk has a wrong-typed field: {exc.message}"
+        exc.args = (exc.message,)
+    return exc
+
+
+class _ConnectionLost(Exception):
+    """Set on the response body when the connection died without aiohttp telling the body."""
+
+
+def _watch_connection(response: aiohttp.ClientResponse, ref: weakref.ref[ChatStream]) -> Any:
+    """Call the stream back when the response's connection is lost; the future and its
+    callback to remove on release (``None``: nothing to watch)."""
+    # NOTE: when aiohttp's HTTP parser rejects bytes that arrive after the headers (a bad
+    # chunk size), it closes the transport and records the error on the protocol, but never
+    # on the body being read (aiohttp 3.10-3.14): a pending read would wait for the idle
+    # timeout. The protocol's `closed` future is the one signal that the connection died.
+    connection = response.connection
+    protocol = getattr(connection, "protocol", None)
+    closed = getattr(protocol, "closed", None)
+    if closed is None or not hasattr(closed, "add_done_callback"):
+        return None
+
+    def lost(_future: Any) -> None:
+        stream = ref()
+        if stream is not None:
+            stream._connection_lost(protocol)
+
+    closed.add_done_callback(lost)
+    return closed, lost
+
+
 class ChatStream:
     """The chunks of one streamed reply: an async iterator and an async context manager.
 
@@ -92,9 +143,11 @@ class ChatStream:
         "_recorder",
         "_response",
         "_secrets",
+        "_slot",
         "_timer",
         "_total",
         "_waiting",
+        "_watch",
         "model",
         "provider",
         "request_id",
@@ -112,8 +165,10 @@ class ChatStream:
         total: float | None = None,
         secrets: tuple[str, ...] = (),
         recorder: Recorder | None = None,
+        slot: Slot | None = None,
     ) -> None:
         self._response = response
+        self._slot = slot
         self._recorder = recorder
         self._accumulator = StreamAccumulator()
         self._accumulate = self._accumulator.add
@@ -144,6 +199,7 @@ class ChatStream:
         """The model name sent to the provider."""
         self.request_id = request_id
         """The provider's request id, when it sent one."""
+        self._watch = _watch_connection(response, weakref.ref(self))
 
     @property
     def chunks_received(self) -> int:
@@ -194,8 +250,14 @@ class ChatStream:
                     self._fail(MalformedChunkError(f"could not build a chunk: {exc!r}"), exc)
                     raise self._pending_error() from exc
                 if chunk is not None:
+                    try:
+                        # Also the type check of every field the adapter passed through.
+                        self._accumulate(chunk)
+                    except Exception as exc:
+                        self._events = _NO_EVENTS
+                        self._fail(_as_malformed(exc, events[pos]), exc.__cause__)
+                        raise self._pending_error() from exc.__cause__
                     self._received += 1
-                    self._accumulate(chunk)
                     return chunk
                 if self._adapter.done:
                     self._events = _NO_EVENTS
@@ -235,16 +297,38 @@ class ChatStream:
             self._closed = True
             self._finished = True
             self._events = _NO_EVENTS
-            self._stop_timer()
             self._response.close()
+            self._let_go()
             self._end_recording("closed early")
 
     def _release(self) -> None:
         if not self._closed:
             self._closed = True
-            self._stop_timer()
             self._response.release()
+            self._let_go()
             self._end_recording("complete")
+
+    def _let_go(self) -> None:
+        """The connection is back in the pool or closed: nothing of this stream may outlive
+        it (its idle timer, its watch on the connection, its pool slot)."""
+        self._stop_timer()
+        watch, self._watch = self._watch, None
+        if watch is not None:
+            watch[0].remove_done_callback(watch[1])
+        slot, self._slot = self._slot, None
+        if slot is not None:
+            slot.release()
+
+    def _connection_lost(self, protocol: Any) -> None:
+        """The connection died; wake the read if aiohttp left the body unaware of it."""
+        self._watch = None
+        if self._closed:
+            return
+        content = self._content
+        if content.exception() is not None or content.is_eof():
+            return  # aiohttp told the body itself (a cut mid-body, or the end)
+        cause = protocol.exception() if hasattr(protocol, "exception") else None
+        content.set_exception(_ConnectionLost(cause))
 
     def _end_recording(self, outcome: str) -> None:
         if self._recorder is not None:
@@ -269,14 +353,7 @@ class ChatStream:
     async def _read(self) -> None:
         """Read until the decoder yields events; raise at the end of the stream or an error."""
         feed = self._feed
-        if self._idle is not None:
-            # Silence is counted from the later of the last content and this request for more,
-            # so a slow consumer never causes an idle timeout.
-            self._deadline = self._loop.time() + self._idle
-            if self._timer is None:
-                self._timer = self._loop.call_at(
-                    self._deadline, _idle_timer_fired, weakref.ref(self)
-                )
+        armed = False
         while True:
             if self._error is not None:
                 raise self._pending_error()
@@ -287,11 +364,27 @@ class ChatStream:
                 raise StreamError(
                     "this stream is being read by another task; a stream has one consumer"
                 )
+            if self._idle is not None and not armed:
+                # Silence is counted from the later of the last content and this request for
+                # more, so a slow consumer never causes an idle timeout. Armed only for a read
+                # that will wait: a finished stream leaves no timer behind.
+                armed = True
+                self._deadline = self._loop.time() + self._idle
+                if self._timer is None:
+                    self._timer = self._loop.call_at(
+                        self._deadline, _idle_timer_fired, weakref.ref(self)
+                    )
             self._waiting = True
             try:
                 data = await self._content.readany()
             except _Interrupted:
                 continue  # the error was recorded before the reader was woken
+            except _ConnectionLost as exc:
+                delivered = self._deliver_unread()
+                self._end_of_body(exc.args[0] or exc, how="the response's framing broke")
+                if delivered:
+                    return
+                continue
             except _IdleTimeout as exc:
                 self._fail(
                     StreamTimeoutError(
@@ -377,16 +470,17 @@ class ChatStream:
         else:
             self._end_of_body(exc)
 
-    def _end_of_body(self, cause: BaseException | None) -> None:
+    def _end_of_body(self, cause: BaseException | None, how: str = "") -> None:
         """The body ended (``cause``: the connection broke): finished, or truncated?"""
         try:
             self._adapter.finish()
         except StreamError as exc:
             # Say what happened in our words: aiohttp's (a TransferEncodingError "400", ...)
             # would mislead; it stays reachable as __cause__.
-            how = "the connection closed" if cause is not None else "the body ended"
+            how = how or ("the connection closed" if cause is not None else "the body ended")
+            detail = f" ({_framing_detail(cause)})" if how.endswith("framing broke") else ""
             self._fail(
-                StreamTruncatedError(f"{how} after {self._bytes:,} bytes; {exc.message}"),
+                StreamTruncatedError(f"{how}{detail} after {self._bytes:,} bytes; {exc.message}"),
                 cause if cause is not None else exc.__cause__,
             )
             return
@@ -413,7 +507,7 @@ class ChatStream:
         self._end_recording(f"{type(error).__name__}: {error.message}")
         self._response.close()
         self._closed = True
-        self._stop_timer()
+        self._let_go()
 
     def _pending_error(self) -> StreamError:
         """The recorded error, told what was received before it (once)."""

@@ -9,7 +9,6 @@ first request, so ``import literllm`` and building a client stay cheap.
 from __future__ import annotations
 
 import os
-import time
 import weakref
 from collections.abc import Mapping, Sequence
 from types import TracebackType
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Unpack
 
 from . import _retry
 from ._config import Timeout, as_timeout, log
+from ._pool import NO_SLOT, ConnectionSlots, PoolTimeout, Slot
 from ._secrets import redact, redact_value, scrub_chain
 from ._stream import ChatStream
 from ._version import __version__
@@ -28,6 +28,7 @@ from .errors import (
     LiterLlmError,
     MalformedChunkError,
     MissingApiKeyError,
+    ProxyError,
     RateLimitError,
     ResponseTooLargeError,
     StreamError,
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
 
     import aiohttp
 
+    from ._proxy import Proxy, ProxyConfig
     from ._record import Recorder
     from .providers._base import Auth, HttpRequest, ProviderAdapter
 
@@ -60,8 +62,13 @@ def _client_timeout(
     # which also spares aiohttp rescheduling a read timer on every packet.
     import aiohttp
 
+    # NOTE: aiohttp's `connect` also bounds the wait for a pooled connection; `sock_connect`
+    # is the connection itself (TCP, TLS). Our own session waits for a pool slot before this
+    # (ConnectionSlots, Timeout.pool); a session= given keeps aiohttp's own pool, whose wait
+    # then counts against `connect` as it always does in aiohttp.
     return aiohttp.ClientTimeout(
-        total=total, connect=timeout.connect, sock_read=None if stream else timeout.idle
+        total=total, connect=timeout.connect, sock_connect=timeout.connect,
+        sock_read=None if stream else timeout.idle,
     )
 
 
@@ -87,6 +94,49 @@ def _abandon(session: aiohttp.ClientSession) -> None:
         connector._close()  # marks it closed; nothing is awaited
     except Exception:
         log().debug("closing a connector of an ended event loop failed", exc_info=True)
+
+
+_PROXY_HINTS = {
+    407: " (proxy authentication required: check the user and password in HTTPS_PROXY/"
+    "HTTP_PROXY)",
+}
+
+
+def _proxy_auth(proxy: Proxy) -> aiohttp.BasicAuth | None:
+    import aiohttp
+
+    if proxy.login is None and proxy.password is None:
+        return None
+    return aiohttp.BasicAuth(proxy.login or "", proxy.password or "")
+
+
+def _is_retried(error: LiterLlmError) -> bool:
+    """Whether another attempt may help: connection errors and timeouts (but a pool wait or
+    the total), a proxy's transient failure, and the retried statuses."""
+    if isinstance(error, APITimeoutError):
+        return error.timeout_kind not in ("total", "pool")
+    if isinstance(error, ProxyError):
+        return error.status_code in (502, 503, 504)
+    if isinstance(error, APIError):
+        return error.status_code is not None and _retry.should_retry(error.status_code)
+    return isinstance(error, APIConnectionError)
+
+
+class _Failure(NamedTuple):
+    """An attempt that failed: the error, and the wait the server asked for."""
+
+    error: LiterLlmError
+    server_asked: float | None
+
+
+class _Sent(NamedTuple):
+    """A 2xx response whose body is unread, the secrets its request carried, the seconds left
+    of the total timeout (``None``: no total), and its hold on the pool."""
+
+    response: aiohttp.ClientResponse
+    secrets: tuple[str, ...]
+    left: float | None
+    slot: Slot
 
 
 class _TotalExpired(Exception):
@@ -241,6 +291,10 @@ class LlmClient:
     ) -> None:
         if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
             raise ConfigurationError("max_retries must be a whole number, 0 or more")
+        if isinstance(max_connections, bool) or not isinstance(max_connections, int) or (
+            max_connections < 1
+        ):
+            raise ConfigurationError("max_connections must be a whole number, 1 or more")
         if not isinstance(max_response_size, int) or max_response_size < 1:
             raise ConfigurationError("max_response_size must be a positive number of bytes")
         self._api_key = api_key
@@ -262,9 +316,9 @@ class LlmClient:
         self._max_response_size = max_response_size
         self._ssl = ssl
         self._session_loop: asyncio.AbstractEventLoop | None = None
-        self._proxies: dict[str, str] | None = None
+        self._proxies: ProxyConfig | None = None
+        self._slots: ConnectionSlots | None = None
         self._record_dir = os.fspath(record_dir) if record_dir is not None else None
-        self._recorded = 0
 
     def __repr__(self) -> str:
         # Keys and headers are left out on purpose.
@@ -315,9 +369,12 @@ class LlmClient:
             import aiohttp
 
             log()
+            # Unlimited here: ConnectionSlots caps the connections in use, with a wait of its
+            # own (Timeout.pool) instead of aiohttp's, which counts against `connect`.
             connector = aiohttp.TCPConnector(
-                limit=self._max_connections, limit_per_host=0, ttl_dns_cache=300, ssl=self._ssl
+                limit=0, limit_per_host=0, ttl_dns_cache=300, ssl=self._ssl
             )
+            self._slots = ConnectionSlots(self._max_connections)
             # trust_env=False: aiohttp would also read ~/.netrc; proxies are resolved here.
             session = self._session = aiohttp.ClientSession(
                 connector=connector,
@@ -329,22 +386,15 @@ class LlmClient:
             self._session_loop = loop
         return session
 
-    def _proxy_for(self, url: str) -> str | None:
-        """The proxy the environment names for ``url`` (``trust_env``), if any."""
+    def _proxy_for(self, url: str) -> Proxy | None:
+        """The proxy the environment names for ``url`` (``trust_env``; curl's rules), if any."""
         if not self._trust_env or not self._owns_session:
             return None
-        import urllib.request
-        from urllib.parse import urlsplit
-
         if self._proxies is None:
-            self._proxies = urllib.request.getproxies_environment()
-        parts = urlsplit(url)
-        proxy = self._proxies.get(parts.scheme)
-        # NOTE: proxy_bypass_environment is public in CPython but missing from typeshed.
-        bypass = urllib.request.proxy_bypass_environment  # type: ignore[attr-defined]
-        if proxy is None or bypass(parts.hostname or "", self._proxies):
-            return None
-        return proxy
+            from ._proxy import proxy_config_from_env
+
+            self._proxies = proxy_config_from_env()
+        return self._proxies.proxy_for(url)
 
     def _prepare(
         self,
@@ -410,105 +460,49 @@ class LlmClient:
             stream,
         )
 
-    async def _send(
-        self, prepared: _PreparedRequest
-    ) -> tuple[aiohttp.ClientResponse, tuple[str, ...], float | None]:
-        """Send with retries; a 2xx response whose body is still unread, the secrets sent,
-        and the seconds left of the total timeout (``None``: no total)."""
+    async def _send(self, prepared: _PreparedRequest) -> _Sent:
+        """Send with retries; a 2xx response whose body is still unread, with what it holds."""
         import asyncio
-
-        import aiohttp
-        import yarl
 
         session = self._ensure_session()
         loop = asyncio.get_running_loop()
-        name = prepared.provider.name
         timeout = prepared.timeout
         # The total timeout bounds the whole call: every attempt, every backoff, the body.
         deadline = None if timeout.total is None else loop.time() + timeout.total
         proxy = self._proxy_for(prepared.request.url)
         attempt = 0
         while True:
-            server_asked: float | None = None
-            error: LiterLlmError
             request = prepared.request
-            secrets: tuple[str, ...] = ()
+            secrets: tuple[str, ...] = proxy.secrets if proxy is not None else ()
             if prepared.auth is not None:
                 # Per attempt: a signature covers the final request, a token may expire.
                 request = await prepared.auth.apply(request._replace(headers={**request.headers}))
-                secrets = prepared.auth.secrets
+                secrets = (*prepared.auth.secrets, *secrets)
             left = None if deadline is None else deadline - loop.time()
-            waited = _Deadline(timeout.idle if prepared.stream else None)
+            slot = NO_SLOT
             try:
-                if left is not None and left <= 0:
-                    raise _TotalExpired
-                response: aiohttp.ClientResponse = await waited.run(
-                    session.request(
-                        request.method,
-                        # As built: re-quoting the path would break a signature over it.
-                        yarl.URL(request.url, encoded=True),
-                        data=request.body,
-                        headers=request.headers,
-                        timeout=_client_timeout(timeout, stream=prepared.stream, total=left),
-                        allow_redirects=False,
-                        proxy=proxy,
-                    )
+                slot = await self._wait_for_slot(prepared, left, secrets)
+                outcome = await self._attempt(
+                    session, prepared, request, proxy=proxy, left=left,
+                    has_total=deadline is not None, secrets=secrets,
                 )
-            except (TimeoutError, _TotalExpired) as exc:
-                if isinstance(exc, aiohttp.ConnectionTimeoutError):
-                    kind = "connect"
-                elif waited.expired:
-                    kind = "idle"
-                elif deadline is not None:
-                    kind = "total"
-                else:
-                    kind = "read"
-                error = APITimeoutError(
-                    f"{name}: request timed out ({kind})", provider=name, timeout_kind=kind
+            except BaseException:
+                slot.release()
+                raise
+            if not isinstance(outcome, _Failure):
+                return _Sent(
+                    outcome, secrets,
+                    None if deadline is None else max(deadline - loop.time(), 0.001), slot,
                 )
-                error.__cause__ = None if isinstance(exc, _TotalExpired) else exc
-                if kind == "total":
-                    scrub_chain(error, secrets)
-                    raise error from error.__cause__
-            except aiohttp.ClientError as exc:
-                error = APIConnectionError(f"{name}: cannot connect: {exc}", provider=name)
-                error.__cause__ = exc
-            else:
-                if 200 <= response.status < 300:
-                    return response, secrets, (
-                        None if deadline is None else max(deadline - loop.time(), 0.001)
-                    )
-                try:
-                    body = await _Deadline(timeout.idle).run(
-                        _read_limited(response, ERROR_BODY_LIMIT)
-                    )
-                except (aiohttp.ClientError, TimeoutError):
-                    body = b""  # an error body that stalls or breaks: the status says enough
-                finally:
-                    response.release()
-                details = prepared.adapter.error_details(response.status, body)
-                hint = ""
-                if response.status == 401 and prepared.auth is None:
-                    variable = prepared.provider.api_key_env or "the provider's key variable"
-                    hint = f" (no API key was sent: pass api_key= or set {variable})"
-                error = details.cls(
-                    redact(f"{name}: HTTP {response.status}: {details.message}{hint}", secrets),
-                    status_code=response.status,
-                    provider=name,
-                    request_id=prepared.adapter.request_id(response.headers),
-                    body=redact_value(details.body, secrets),
-                )
-                server_asked = _retry.retry_after(response.headers)
-                if isinstance(error, RateLimitError):
-                    error.retry_after = server_asked
-                if not _retry.should_retry(response.status):
-                    raise error
+            slot.release()
+            error, server_asked = outcome
             scrub_chain(error, secrets)
-            if attempt >= self._max_retries:
+            if not _is_retried(error) or attempt >= self._max_retries:
                 raise error from error.__cause__
             delay = _retry.backoff(attempt, server_asked)
             if deadline is not None and loop.time() + delay >= deadline:
                 # Waiting would outlast the total timeout: fail now, with what happened.
+                name = prepared.provider.name
                 expired = APITimeoutError(
                     f"{name}: request timed out (total) after {attempt + 1} attempts; "
                     f"the last: {error}",
@@ -517,8 +511,130 @@ class LlmClient:
                 )
                 raise expired from error
             attempt += 1
-            log().info("%s: retry %d in %.2f s after: %s", name, attempt, delay, error)
+            log().info(
+                "%s: retry %d in %.2f s after: %s", prepared.provider.name, attempt, delay, error
+            )
             await _sleep(delay)
+
+    async def _wait_for_slot(
+        self, prepared: _PreparedRequest, left: float | None, secrets: tuple[str, ...]
+    ) -> Slot:
+        """A pool slot for one attempt (own session only), within ``Timeout.pool``."""
+        slots = self._slots
+        if slots is None or not self._owns_session:
+            return NO_SLOT
+        name = prepared.provider.name
+        pool = prepared.timeout.pool
+        by_total = left is not None and (pool is None or left <= pool)
+        try:
+            if left is not None and left <= 0:
+                raise PoolTimeout
+            return await slots.acquire(left if by_total else pool)
+        except PoolTimeout:
+            kind = "total" if by_total else "pool"
+            what = (
+                f"all {slots.limit} connections (max_connections) stayed in use for "
+                f"{pool} s (Timeout.pool); nothing was sent"
+                if kind == "pool" else "request timed out (total)"
+            )
+            raise APITimeoutError(
+                f"{name}: {what}", provider=name, timeout_kind=kind
+            ) from None
+
+    async def _attempt(
+        self,
+        session: aiohttp.ClientSession,
+        prepared: _PreparedRequest,
+        request: HttpRequest,
+        *,
+        proxy: Proxy | None,
+        left: float | None,
+        has_total: bool,
+        secrets: tuple[str, ...],
+    ) -> aiohttp.ClientResponse | _Failure:
+        """One attempt: the 2xx response, or the error with the wait the server asked for."""
+        import aiohttp
+        import yarl
+
+        name = prepared.provider.name
+        timeout = prepared.timeout
+        waited = _Deadline(timeout.idle if prepared.stream else None)
+        error: LiterLlmError
+        try:
+            if left is not None and left <= 0:
+                raise _TotalExpired
+            response: aiohttp.ClientResponse = await waited.run(
+                session.request(
+                    request.method,
+                    # As built: re-quoting the path would break a signature over it.
+                    yarl.URL(request.url, encoded=True),
+                    data=request.body,
+                    headers=request.headers,
+                    timeout=_client_timeout(timeout, stream=prepared.stream, total=left),
+                    allow_redirects=False,
+                    proxy=None if proxy is None else proxy.url,
+                    proxy_auth=None if proxy is None else _proxy_auth(proxy),
+                )
+            )
+        except (TimeoutError, _TotalExpired) as exc:
+            if isinstance(exc, aiohttp.ConnectionTimeoutError):
+                kind = "connect"
+            elif waited.expired:
+                kind = "idle"
+            elif has_total:
+                kind = "total"
+            else:
+                kind = "read"
+            error = APITimeoutError(
+                f"{name}: request timed out ({kind})", provider=name, timeout_kind=kind
+            )
+            error.__cause__ = None if isinstance(exc, _TotalExpired) else exc
+            return _Failure(error, None)
+        except aiohttp.ClientHttpProxyError as exc:
+            error = ProxyError(
+                f"{name}: the proxy {proxy.url if proxy else ''} refused the tunnel: "
+                f"HTTP {exc.status}{_PROXY_HINTS.get(exc.status, '')}",
+                provider=name,
+                status_code=exc.status,
+            )
+            error.__cause__ = exc
+            return _Failure(error, None)
+        except aiohttp.ClientError as exc:
+            error = APIConnectionError(f"{name}: cannot connect: {exc}", provider=name)
+            error.__cause__ = exc
+            return _Failure(error, None)
+        if 200 <= response.status < 300:
+            return response
+        try:
+            body = await _Deadline(timeout.idle).run(_read_limited(response, ERROR_BODY_LIMIT))
+        except (aiohttp.ClientError, TimeoutError):
+            body = b""  # an error body that stalls or breaks: the status says enough
+        finally:
+            response.release()
+        if response.status == 407 and proxy is not None:
+            # The proxy answered a plain-http request: its body may quote what it was sent.
+            return _Failure(ProxyError(
+                f"{name}: the proxy {proxy.url} refused the request: HTTP 407"
+                f"{_PROXY_HINTS[407]}",
+                provider=name,
+                status_code=407,
+            ), None)
+        details = prepared.adapter.error_details(response.status, body)
+        hint = ""
+        if response.status == 401 and prepared.auth is None:
+            variable = prepared.provider.api_key_env or "the provider's key variable"
+            hint = f" (no API key was sent: pass api_key= or set {variable})"
+        error = details.cls(
+            redact(f"{name}: HTTP {response.status}: {details.message}{hint}", secrets),
+            status_code=response.status,
+            provider=name,
+            request_id=prepared.adapter.request_id(response.headers),
+            body=redact_value(details.body, secrets),
+        )
+        server_asked = _retry.retry_after(response.headers)
+        if isinstance(error, RateLimitError):
+            error.retry_after = server_asked
+        return _Failure(error, server_asked)
 
     async def chat_stream(
         self,
@@ -535,7 +651,15 @@ class LlmClient:
         """
         _check_params("chat_stream", params)
         prepared = self._prepare(model, messages, params, stream=True)
-        response, secrets, left = await self._send(prepared)
+        # Before anything is sent: a destination that cannot be written is a ConfigurationError.
+        recorder = self._open_recording(params, prepared)
+        try:
+            sent = await self._send(prepared)
+        except BaseException:
+            if recorder is not None:
+                recorder.abandon()
+            raise
+        response = sent.response
         name = prepared.provider.name
         request_id = prepared.adapter.request_id(response.headers)
         adapter = prepared.adapter.new_stream(prepared.model, request_id)
@@ -543,6 +667,8 @@ class LlmClient:
         if response.content_type != expected:
             import aiohttp
 
+            if recorder is not None:
+                recorder.abandon()
             try:
                 body = await _Deadline(prepared.timeout.idle).run(
                     _read_limited(response, ERROR_BODY_QUOTE + 1)
@@ -551,7 +677,8 @@ class LlmClient:
                 body = b""
             finally:
                 response.close()
-            quoted = redact(quote_body(body), secrets)
+                sent.slot.release()
+            quoted = redact(quote_body(body), sent.secrets)
             raise APIError(
                 f"{name}: expected {expected}, got "
                 f"{response.content_type or 'no content type'} (HTTP {response.status}): "
@@ -561,6 +688,15 @@ class LlmClient:
                 request_id=request_id,
                 body=quoted,
             )
+        if recorder is not None:
+            recorder.start({
+                "provider": name,
+                "model": prepared.model,
+                "status": response.status,
+                "content_type": response.content_type,
+                "request_id": request_id,
+                "literllm": __version__,
+            })
         stream = ChatStream(
             response,
             adapter,
@@ -568,41 +704,27 @@ class LlmClient:
             model=prepared.model,
             request_id=request_id,
             idle=prepared.timeout.idle,
-            total=left,
-            secrets=secrets,
-            recorder=self._recorder(params, name, prepared.model, response, request_id),
+            total=sent.left,
+            secrets=sent.secrets,
+            recorder=recorder,
+            slot=sent.slot,
         )
         self._streams.add(stream)
         return stream
 
-    def _recorder(
-        self,
-        params: ChatParams,
-        provider: str,
-        model: str,
-        response: aiohttp.ClientResponse,
-        request_id: str | None,
-    ) -> Recorder | None:
+    def _open_recording(self, params: ChatParams, prepared: _PreparedRequest) -> Recorder | None:
+        """The recording of this call's body, its files open (``record_to=``, ``record_dir=``)."""
         path = params.get("record_to")
-        if path is None and self._record_dir is not None:
-            self._recorded += 1
-            stamp = time.strftime("%Y%m%dT%H%M%S")
-            suffix = ".bin" if "eventstream" in response.content_type else ".sse"
-            path = os.path.join(
-                self._record_dir, f"{stamp}-{provider}-{self._recorded:04d}{suffix}"
-            )
-        if path is None:
+        if path is None and self._record_dir is None:
             return None
         from ._record import Recorder
 
-        return Recorder(path, {
-            "provider": provider,
-            "model": model,
-            "status": response.status,
-            "content_type": response.content_type,
-            "request_id": request_id,
-            "literllm": __version__,
-        })
+        if path is not None:
+            return Recorder(path)
+        assert self._record_dir is not None
+        content_type = prepared.adapter.new_stream(prepared.model, None).content_type
+        suffix = ".bin" if "eventstream" in content_type else ".sse"
+        return Recorder.in_folder(self._record_dir, prepared.provider.name, suffix)
 
     async def chat(
         self,
@@ -620,7 +742,8 @@ class LlmClient:
         prepared = self._prepare(model, messages, params, stream=False)
         import aiohttp
 
-        response, secrets, _left = await self._send(prepared)
+        sent = await self._send(prepared)
+        response, secrets = sent.response, sent.secrets
         name = prepared.provider.name
         request_id = prepared.adapter.request_id(response.headers)
         limit = self._max_response_size
@@ -646,6 +769,7 @@ class LlmClient:
                 response.close()  # the rest is never read: do not drain it into the pool
             else:
                 response.release()
+            sent.slot.release()
         if len(body) > limit:
             raise ResponseTooLargeError(
                 f"{name}: the reply is larger than max_response_size ({limit:,} bytes)",

@@ -23,7 +23,8 @@
      |    |    +-- ServiceUnavailableError   503, 529
      |    +-- ResponseTooLargeError    a non-streamed reply over max_response_size
      +-- APIConnectionError                       could not reach the provider / connection lost
-     |    +-- APITimeoutError                     connect, idle or total timeout
+     |    +-- APITimeoutError                     connect, idle, total or pool timeout
+ |    +-- ProxyError                          the proxy refused the request (407, CONNECT)
      +-- StreamError                              a stream broke after it started
           +-- StreamTruncatedError                ended without its terminal event
           +-- MalformedChunkError                 a chunk invalid for its format (raw kept)
@@ -64,7 +65,9 @@ __all__ = [
     "PermissionDeniedError",
     "ProviderNotSupportedError",
     "ProviderStreamError",
+    "ProxyError",
     "RateLimitError",
+    "RecordingWarning",
     "ResponseTooLargeError",
     "SSEError",
     "ServerError",
@@ -236,7 +239,21 @@ class APITimeoutError(APIConnectionError):
     """A connect, idle or total timeout expired."""
 
     timeout_kind: str = ""
-    """``"connect"``, ``"idle"`` or ``"total"``."""
+    """``"connect"``, ``"idle"``, ``"total"`` or ``"pool"`` (no pooled connection came free in
+    time: nothing was sent)."""
+
+
+class ProxyError(APIConnectionError):
+    """The proxy (``HTTP(S)_PROXY``) answered instead of the provider: it refused the
+    credentials (407) or the tunnel (``CONNECT``). Not retried unless the proxy itself says
+    it failed transiently (502, 503, 504)."""
+
+    status_code: int | None = None
+
+
+class RecordingWarning(UserWarning):
+    """A recording (``record_to=``, ``record_dir=``) could not be written to the end; the
+    stream itself went on, unharmed."""
 
 
 # --- streams -------------------------------------------------------------------------------

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import threading
+import weakref
 from collections.abc import Coroutine, Iterator, Sequence
 from concurrent.futures import Future
 from types import TracebackType
@@ -35,24 +37,24 @@ _MAX_BATCH = 256
 
 
 class _LoopThread:
-    """An event loop running in a daemon thread of its own."""
+    """An event loop running in a daemon thread of its own, which closes the loop when it
+    stops."""
 
     def __init__(self) -> None:
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(
-            target=self._run, name="literllm-sync-client", daemon=True
+            target=_run_loop, args=(self.loop,), name="literllm-sync-client", daemon=True
         )
         self._thread.start()
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        self.loop.run_forever()
 
     def submit(self, coroutine: Coroutine[Any, Any, T]) -> Future[T]:
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop)
 
+    def in_thread(self) -> bool:
+        return threading.current_thread() is self._thread
+
     def call(self, coroutine: Coroutine[Any, Any, T]) -> T:
-        if threading.current_thread() is self._thread:
+        if self.in_thread():
             coroutine.close()
             raise ConfigurationError("a SyncLlmClient cannot be used from its own loop thread")
         if self.loop.is_closed() or not self._thread.is_alive():
@@ -70,11 +72,59 @@ class _LoopThread:
             raise
 
     def stop(self) -> None:
-        if self.loop.is_running():
-            self.loop.call_soon_threadsafe(self.loop.stop)
+        """Stop the loop; its thread closes it. Waits for that unless called from it."""
+        if not self.loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # closed meanwhile
+                self.loop.call_soon_threadsafe(self.loop.stop)
+        if not self.in_thread():
             self._thread.join(10)
-        if not self.loop.is_running():
-            self.loop.close()
+
+
+def _run_loop(loop: asyncio.AbstractEventLoop) -> None:
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_forever()
+    finally:
+        try:
+            tasks = asyncio.all_tasks(loop)
+            for task in tasks:
+                task.cancel()
+            if tasks:
+                loop.run_until_complete(asyncio.wait(tasks, timeout=5))
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        finally:
+            loop.close()
+
+
+async def _close_client(client: LlmClient) -> None:
+    await client.close()
+    # Let the reads the close ended deliver their StreamError before the loop stops:
+    # a thread waiting on one must not wait forever.
+    others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    if others:
+        await asyncio.wait(others, timeout=5)
+
+
+async def _close_client_and_stop(client: LlmClient) -> None:
+    try:
+        await _close_client(client)
+    finally:
+        asyncio.get_running_loop().stop()
+
+
+def _close_dropped(runner: _LoopThread, client: LlmClient) -> None:
+    """A ``SyncLlmClient`` was garbage-collected (or the interpreter exits) unclosed: close
+    its client, then stop its loop, whose thread then ends. Never blocks, never raises: it
+    may run in any thread, the loop's own among them."""
+    try:
+        if runner.loop.is_closed():
+            return
+        if runner.in_thread():
+            runner.loop.create_task(_close_client_and_stop(client))
+        else:
+            runner.submit(_close_client_and_stop(client))
+    except Exception:
+        pass  # the loop stopped meanwhile; its thread closes it
 
 
 async def _next_batch(stream: ChatStream) -> list[ChatCompletionChunk]:
@@ -177,7 +227,13 @@ class SyncLlmClient:
         if "session" in options:
             raise ConfigurationError("SyncLlmClient makes its own session on its own loop")
         self._runner = _LoopThread()
-        self._client = self._runner.call(self._build(api_key, options))
+        try:
+            self._client = self._runner.call(self._build(api_key, options))
+        except BaseException:
+            self._runner.stop()
+            raise
+        # A client dropped without close() must not keep its thread, loop and sockets.
+        self._finalizer = weakref.finalize(self, _close_dropped, self._runner, self._client)
 
     @staticmethod
     async def _build(api_key: Any, options: dict[str, Any]) -> LlmClient:
@@ -207,18 +263,11 @@ class SyncLlmClient:
 
     def close(self) -> None:
         """Close the client (its open streams end with a ``StreamError``) and its thread."""
+        self._finalizer.detach()
         if self._runner.loop.is_closed():
             return
-        self._runner.call(self._shutdown())
+        self._runner.call(_close_client(self._client))
         self._runner.stop()
-
-    async def _shutdown(self) -> None:
-        await self._client.close()
-        # Let the reads the close ended deliver their StreamError before the loop stops:
-        # a thread waiting on one must not wait forever.
-        others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-        if others:
-            await asyncio.wait(others, timeout=5)
 
     def __enter__(self) -> SyncLlmClient:
         return self
