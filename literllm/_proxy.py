@@ -183,6 +183,9 @@ def bypasses(config: ProxyConfig, host: str, port: int | None) -> bool:
                 address in rule.network
             ):
                 return True
-        elif rule.host is not None and (host == rule.host or host.endswith("." + rule.host)):
+        elif address is None and rule.host is not None and (
+            host == rule.host or host.endswith("." + rule.host)
+        ):
+            # Names match names only: ".0.0.1" is no rule for 127.0.0.1 (curl agrees).
             return True
     return False

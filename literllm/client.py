@@ -102,12 +102,24 @@ _PROXY_HINTS = {
 }
 
 
-def _proxy_auth(proxy: Proxy) -> aiohttp.BasicAuth | None:
-    import aiohttp
-
+def _proxy_headers(proxy: Proxy) -> dict[str, str] | None:
+    """``Proxy-Authorization`` for a proxy URL's credentials (aiohttp sends it on ``CONNECT``,
+    or with a plain-http request). Built here: aiohttp 3.14 deprecates ``BasicAuth``."""
     if proxy.login is None and proxy.password is None:
         return None
-    return aiohttp.BasicAuth(proxy.login or "", proxy.password or "")
+    import base64
+
+    pair = f"{proxy.login or ''}:{proxy.password or ''}".encode()
+    return {"Proxy-Authorization": "Basic " + base64.b64encode(pair).decode()}
+
+
+def _with_proxy_login(request: HttpRequest, proxy: Proxy | None) -> Mapping[str, str]:
+    """The request's headers, with the proxy login when the proxy reads the request itself
+    (http://); through an https tunnel it goes on ``CONNECT`` only, never to the provider."""
+    if proxy is None or not request.url.startswith("http://"):
+        return request.headers
+    login = _proxy_headers(proxy)
+    return request.headers if login is None else {**request.headers, **login}
 
 
 def _is_retried(error: LiterLlmError) -> bool:
@@ -569,11 +581,11 @@ class LlmClient:
                     # As built: re-quoting the path would break a signature over it.
                     yarl.URL(request.url, encoded=True),
                     data=request.body,
-                    headers=request.headers,
+                    headers=_with_proxy_login(request, proxy),
                     timeout=_client_timeout(timeout, stream=prepared.stream, total=left),
                     allow_redirects=False,
                     proxy=None if proxy is None else proxy.url,
-                    proxy_auth=None if proxy is None else _proxy_auth(proxy),
+                    proxy_headers=None if proxy is None else _proxy_headers(proxy),
                 )
             )
         except (TimeoutError, _TotalExpired) as exc:
