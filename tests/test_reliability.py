@@ -20,6 +20,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from conftest import RawHandler
 
 from literllm import (
     APIConnectionError,
@@ -41,40 +42,6 @@ from literllm.testing import Fault, LocalProvider, openai_chunk_objects, sse_bod
 KEY = "sk-canary-7f3a9c1e5b2d4f6a8e0c"
 MESSAGES = [{"role": "user", "content": "Hello"}]
 
-RawHandler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
-
-
-@pytest.fixture
-async def raw_server() -> AsyncIterator[Callable[[RawHandler], Awaitable[str]]]:
-    """Start a raw TCP server with a handler; yields a starter returning its base_url."""
-    servers: list[asyncio.Server] = []
-    tasks: set[asyncio.Task[None]] = set()
-
-    async def start(handler: RawHandler) -> str:
-        async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            task = asyncio.current_task()
-            assert task is not None
-            tasks.add(task)  # type: ignore[arg-type]
-            try:
-                await reader.readuntil(b"\r\n\r\n")
-                await handler(reader, writer)
-            except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
-                pass
-            finally:
-                writer.close()
-
-        server = await asyncio.start_server(serve, "127.0.0.1", 0)
-        servers.append(server)
-        port = server.sockets[0].getsockname()[1]
-        return f"http://127.0.0.1:{port}/v1"
-
-    yield start
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)  # their writers closed
-    for server in servers:
-        server.close()
-        await server.wait_closed()
 
 
 def stalls_after(head: bytes) -> RawHandler:

@@ -32,7 +32,6 @@ from test_reliability import (
     client_for,
     collect,
     everything_said,
-    raw_server,  # noqa: F401  (a fixture)
     sends,
 )
 
@@ -822,32 +821,33 @@ async def test_a_bad_chunk_size_after_the_first_chunk_fails_at_once(
 
 
 async def test_waiting_for_the_pool_is_not_a_connect_timeout() -> None:
-    async with LocalProvider(api_key=KEY, delay=0.05) as server:
-        async with client_for(server.base_url, max_connections=1,
-                              timeout=Timeout(connect=0.3, idle=10)) as client:
-            first = await client.chat_stream("openai/gpt-4o", MESSAGES)
-            second = asyncio.create_task(collect(client))
-            await asyncio.sleep(0.6)  # longer than connect: the second still waits
-            assert not second.done()
-            assert len(server.requests) == 1
-            await first.final()
-            assert await second
+    async with LocalProvider(api_key=KEY, delay=0.05) as server, client_for(
+        server.base_url, max_connections=1, timeout=Timeout(connect=0.3, idle=10)
+    ) as client:
+        first = await client.chat_stream("openai/gpt-4o", MESSAGES)
+        second = asyncio.create_task(collect(client))
+        await asyncio.sleep(0.6)  # longer than connect: the second still waits
+        assert not second.done()
+        assert len(server.requests) == 1
+        await first.final()
+        assert await second
 
 
 async def test_a_pool_timeout_is_its_own_kind_and_sends_nothing() -> None:
-    async with LocalProvider(api_key=KEY, delay=0.05) as server:
-        async with client_for(server.base_url, max_connections=1, max_retries=2,
-                              timeout=Timeout(connect=5, idle=10, pool=0.2)) as client:
-            first = await client.chat_stream("openai/gpt-4o", MESSAGES)
-            started = time.monotonic()
-            with pytest.raises(APITimeoutError) as caught:
-                await collect(client)
-            assert caught.value.timeout_kind == "pool"
-            assert "max_connections" in str(caught.value)
-            assert time.monotonic() - started < 1.5, "a pool timeout is not retried"
-            assert len(server.requests) == 1
-            await first.aclose()
-            assert await collect(client)
+    async with LocalProvider(api_key=KEY, delay=0.05) as server, client_for(
+        server.base_url, max_connections=1, max_retries=2,
+        timeout=Timeout(connect=5, idle=10, pool=0.2),
+    ) as client:
+        first = await client.chat_stream("openai/gpt-4o", MESSAGES)
+        started = time.monotonic()
+        with pytest.raises(APITimeoutError) as caught:
+            await collect(client)
+        assert caught.value.timeout_kind == "pool"
+        assert "max_connections" in str(caught.value)
+        assert time.monotonic() - started < 1.5, "a pool timeout is not retried"
+        assert len(server.requests) == 1
+        await first.aclose()
+        assert await collect(client)
 
 
 async def test_slots_come_back_on_every_way_out(server: LocalProvider) -> None:
