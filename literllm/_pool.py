@@ -11,7 +11,10 @@ never outnumber the slots.
 
 from __future__ import annotations
 
-import asyncio
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import asyncio
 
 __all__ = ["ConnectionSlots", "PoolTimeout", "Slot"]
 
@@ -41,6 +44,8 @@ class ConnectionSlots:
     __slots__ = ("_semaphore", "limit")
 
     def __init__(self, limit: int) -> None:
+        import asyncio  # (made with a session: asyncio is loaded by then, not with literllm)
+
         self.limit = limit
         self._semaphore = asyncio.Semaphore(limit)
 
@@ -54,6 +59,8 @@ class ConnectionSlots:
         if not semaphore.locked():
             await semaphore.acquire()  # free: returns without suspending
             return Slot(semaphore)
+        import asyncio
+
         try:
             async with asyncio.timeout(timeout):
                 await semaphore.acquire()

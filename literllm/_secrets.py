@@ -21,7 +21,15 @@ _SAFE_HEADERS = frozenset({
 })
 
 
-_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/?#@\s'\"]+@")
+_USERINFO: re.Pattern[str] | None = None  # compiled on first use, not with the client
+
+
+def _strip_userinfo(text: str) -> str:
+    """``scheme://user:password@host`` becomes ``scheme://[redacted]@host``."""
+    global _USERINFO
+    if _USERINFO is None:
+        _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/?#@\s'\"]+@")
+    return _USERINFO.sub(rf"\1{REDACTED}@", text)
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
@@ -29,8 +37,8 @@ def redact(text: str, secrets: Iterable[str]) -> str:
     for secret in secrets:
         if secret and secret in text:
             text = text.replace(secret, REDACTED)
-    if "@" in text:
-        text = _USERINFO.sub(rf"\1{REDACTED}@", text)
+    if "@" in text and "://" in text:
+        text = _strip_userinfo(text)
     return text
 
 

@@ -247,7 +247,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small workloads, 1 run (smoke)")
     parser.add_argument(
         "--only",
-        choices=("sse", "eventstream", "client", "all"),
+        choices=("sse", "eventstream", "client", "soak", "all"),
         default="all",
         help="which section to run",
     )
@@ -306,6 +306,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .client import run_client_benchmarks
 
         results += run_client_benchmarks(quick=args.quick, runs=runs, skipped=skipped)
+
+    if args.only in ("soak", "all"):
+        from .client import run_soak
+
+        results += run_soak(quick=args.quick)
 
     for line in skipped:
         print(f"  skipped: {line}")

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import resource
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -386,6 +388,109 @@ async def _load(root_url: str, *, quick: bool) -> dict[str, Any]:
         "sequential_errors": sequential_errors,
         "checked_out": checked_out,
     }
+
+
+def _leftovers(loop: asyncio.AbstractEventLoop) -> dict[str, int]:
+    """What is alive on this loop and in this process: timers, tasks, threads, descriptors."""
+    try:
+        fds = len(os.listdir("/proc/self/fd"))
+    except OSError:
+        fds = -1
+    timers = sum(1 for handle in getattr(loop, "_scheduled", ()) if not handle.cancelled())
+    tasks = len([t for t in asyncio.all_tasks(loop) if t is not asyncio.current_task(loop)])
+    return {"timers": timers, "tasks": tasks, "threads": threading.active_count(), "fds": fds}
+
+
+async def _soak(root_url: str, *, sequential: int, concurrent: int, chunks: int) -> dict[str, Any]:
+    """Many short streams on one client, one after another and then all at once (more than
+    ``max_connections``: the rest wait for the pool), and what is left once it is closed."""
+    from ..client import LlmClient
+
+    loop = asyncio.get_running_loop()
+    model = f"openai/chunks-{chunks}"
+    await asyncio.sleep(0)
+    before = _leftovers(loop)
+    rss_before = _rss_mib()
+    client = LlmClient(api_key=API_KEY, base_url=root_url + "/v1", max_retries=0)
+
+    async def one() -> bool:
+        try:
+            async with await client.chat_stream(model, MESSAGES) as stream:
+                return sum(1 for _ in [c async for c in stream]) == chunks
+        except Exception:
+            return False
+
+    start = time.perf_counter()
+    sequential_errors = 0
+    for _ in range(sequential):
+        sequential_errors += not await one()
+    sequential_wall = time.perf_counter() - start
+    rss_after_sequential = _rss_mib()
+    start = time.perf_counter()
+    outcomes = await asyncio.gather(*(one() for _ in range(concurrent)))
+    concurrent_wall = time.perf_counter() - start
+    rss_after = _rss_mib()
+    await client.close()
+    # aiohttp closes transports on the next loop iterations.
+    for _ in range(3):
+        await asyncio.sleep(0.05)
+    after = _leftovers(loop)
+    return {
+        "sequential": sequential,
+        "concurrent": concurrent,
+        "chunks": chunks,
+        "sequential_wall": sequential_wall,
+        "sequential_errors": sequential_errors,
+        "sequential_rss_growth_mib": rss_after_sequential - rss_before,
+        "concurrent_wall": concurrent_wall,
+        "concurrent_errors": sum(1 for ok in outcomes if not ok),
+        "rss_growth_mib": rss_after - rss_before,
+        **{f"{name}_left": after[name] - before[name] for name in before},
+    }
+
+
+def _raise_fd_limit(wanted: int) -> int:
+    """Raise this process's descriptor limit towards ``wanted`` (children inherit it)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError):
+            pass
+    return int(soft)
+
+
+def run_soak(*, quick: bool) -> list[Any]:
+    """The soak row: 20,000 sequential and 5,000 concurrent streams on one client."""
+    from .__main__ import Result
+
+    sequential, concurrent, chunks = (2_000, 500, 20) if quick else (20_000, 5_000, 20)
+    # Both ends hold a descriptor per open connection (max_connections = 1,000 by default).
+    limit = _raise_fd_limit(4096)
+    with local_server() as base_url:
+        root_url = base_url.removesuffix("/v1")
+        loop = asyncio.new_event_loop()
+        try:
+            soak = loop.run_until_complete(
+                _soak(root_url, sequential=sequential, concurrent=concurrent, chunks=chunks)
+            )
+        finally:
+            loop.close()
+    print(
+        f"\n  soak: {soak['sequential']:,} sequential streams x {chunks} chunks on one client: "
+        f"{soak['sequential_wall']:.1f} s, {soak['sequential_errors']} errors, RSS "
+        f"{soak['sequential_rss_growth_mib']:+.1f} MiB; then {soak['concurrent']:,} concurrent "
+        f"(1,000 connections, the rest wait for the pool): {soak['concurrent_wall']:.1f} s, "
+        f"{soak['concurrent_errors']} errors; RSS {soak['rss_growth_mib']:+.1f} MiB in all\n"
+        f"        left after close(): {soak['timers_left']} timers, {soak['tasks_left']} tasks, "
+        f"{soak['threads_left']} threads, {soak['fds_left']} file descriptors"
+        f"  (descriptor limit {limit:,})"
+    )
+    return [Result("client-soak", "literllm", f"{sequential}+{concurrent}x{chunks}",
+                   soak["sequential_wall"] + soak["concurrent_wall"], 0,
+                   (sequential + concurrent) * chunks, soak)]
 
 
 def _format_rows(  # noqa: PLR0917  (one private caller)
