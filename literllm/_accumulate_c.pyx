@@ -27,6 +27,22 @@ cdef inline bint _is_none(PyObject* p) noexcept:
     return p != NULL and <object>p is None
 
 
+cdef inline bint _typed_header(object chunk):
+    """The chunk's own fields have the types the py twin's check_chunk asks for (anything
+    else goes to the py twin, which raises MalformedChunkError naming the field)."""
+    cdef PyObject* p = slot(chunk, _LAYOUT.c_id)
+    if p == NULL or type(<object>p) is not str:
+        return False
+    p = slot(chunk, _LAYOUT.c_model)
+    if p == NULL or type(<object>p) is not str:
+        return False
+    p = slot(chunk, _LAYOUT.c_created)
+    if p == NULL or (type(<object>p) is not int and type(<object>p) is not float):
+        return False
+    p = slot(chunk, _LAYOUT.c_fingerprint)
+    return p != NULL and (<object>p is None or type(<object>p) is str)
+
+
 @cython.final
 cdef class StreamAccumulator:
     """Merges ``ChatCompletionChunk``s into the ``ChatCompletion`` they add up to."""
@@ -60,7 +76,7 @@ cdef class StreamAccumulator:
             if (p != NULL and type(<object>p) is list and PyList_GET_SIZE(<object>p) == 1
                     and q != NULL and <object>q is None):
                 choice = <object>PyList_GET_ITEM(<object>p, 0)
-                if type(choice) is _CHOICE and self._plain(choice):
+                if type(choice) is _CHOICE and self._plain(choice) and _typed_header(chunk):
                     delta = <object>slot(choice, _LAYOUT.s_delta)
                     text = <object>slot(delta, _LAYOUT.d_content)
                     p = slot(chunk, _LAYOUT.c_fingerprint)

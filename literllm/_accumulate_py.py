@@ -34,6 +34,11 @@ def _text(value: Any, where: str) -> None:
         raise MalformedChunkError(f"{where} is {_kind(value)}, not a string")
 
 
+def _required_text(value: Any, where: str) -> None:
+    if value.__class__ is not str:
+        raise MalformedChunkError(f"{where} is {_kind(value)}, not a string")
+
+
 def _whole(value: Any, where: str) -> None:
     if value.__class__ is not int:
         raise MalformedChunkError(f"{where} is {_kind(value)}, not an integer")
@@ -44,8 +49,8 @@ def check_chunk(chunk: ChatCompletionChunk) -> None:
     allow (what an adapter passes through from the wire as sent, for example a tool call
     ``index`` sent as a list, or ``arguments`` sent as an object). Checked before anything
     is merged, so a bad chunk leaves the accumulated reply as it was."""
-    _text(chunk.id, "id")
-    _text(chunk.model, "model")
+    _required_text(chunk.id, "id")
+    _required_text(chunk.model, "model")
     _text(chunk.system_fingerprint, "system_fingerprint")
     created = chunk.created
     if created.__class__ is not int and created.__class__ is not float:

@@ -484,18 +484,22 @@ class LlmClient:
         proxy = self._proxy_for(prepared.request.url)
         attempt = 0
         while True:
-            request = prepared.request
-            secrets: tuple[str, ...] = proxy.secrets if proxy is not None else ()
-            if prepared.auth is not None:
-                # Per attempt: a signature covers the final request, a token may expire.
-                request = await prepared.auth.apply(request._replace(headers={**request.headers}))
-                secrets = (*prepared.auth.secrets, *secrets)
-            left = None if deadline is None else deadline - loop.time()
-            slot = NO_SLOT
+            # The slot first: a signature made before a long wait for the pool could expire.
+            slot = await self._wait_for_slot(
+                prepared, None if deadline is None else deadline - loop.time()
+            )
             try:
-                slot = await self._wait_for_slot(prepared, left, secrets)
+                request = prepared.request
+                secrets: tuple[str, ...] = proxy.secrets if proxy is not None else ()
+                if prepared.auth is not None:
+                    # Per attempt: a signature covers the final request, a token may expire.
+                    request = await prepared.auth.apply(
+                        request._replace(headers={**request.headers})
+                    )
+                    secrets = (*prepared.auth.secrets, *secrets)
                 outcome = await self._attempt(
-                    session, prepared, request, proxy=proxy, left=left,
+                    session, prepared, request, proxy=proxy,
+                    left=None if deadline is None else deadline - loop.time(),
                     has_total=deadline is not None, secrets=secrets,
                 )
             except BaseException:
@@ -528,9 +532,7 @@ class LlmClient:
             )
             await _sleep(delay)
 
-    async def _wait_for_slot(
-        self, prepared: _PreparedRequest, left: float | None, secrets: tuple[str, ...]
-    ) -> Slot:
+    async def _wait_for_slot(self, prepared: _PreparedRequest, left: float | None) -> Slot:
         """A pool slot for one attempt (own session only), within ``Timeout.pool``."""
         slots = self._slots
         if slots is None or not self._owns_session:

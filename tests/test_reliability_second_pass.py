@@ -884,3 +884,26 @@ def test_timeout_pool_is_validated() -> None:
         LlmClient(api_key=KEY, max_connections=0)
     assert Timeout(pool=3).pool == 3.0
 
+
+
+def _text_chunk(**fields: Any) -> Any:
+    from literllm.types import ChatCompletionChunk, Delta, StreamChoice
+
+    base = {"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "m",
+            "choices": [StreamChoice(0, Delta(None, "a"))]}
+    return ChatCompletionChunk(**{**base, **fields})
+
+
+@pytest.mark.parametrize("fields", [
+    {"id": 7}, {"model": None}, {"created": "now"}, {"system_fingerprint": 5},
+    {"choices": "x"}, {"created": True},
+])
+def test_both_accumulators_refuse_a_wrong_typed_chunk_alike(twin: str, fields: Any) -> None:
+    accumulator = _accumulator(twin)
+    accumulator.add(_text_chunk())
+    with pytest.raises(MalformedChunkError):
+        accumulator.add(_text_chunk(**fields))
+    # Nothing of the refused chunk was merged; what came before is intact.
+    accumulator.add(_text_chunk())
+    assert accumulator.chunks == 2
+    assert accumulator.completion().choices[0].message.content == "aa"
