@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import os
 import random
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from types import ModuleType
@@ -212,3 +214,33 @@ async def raw_server() -> AsyncIterator[Callable[[RawHandler], Awaitable[str]]]:
     for server in servers:
         server.close()
         await server.wait_closed()
+
+
+@contextlib.contextmanager
+def local_provider_in_a_thread(api_key: str) -> Iterator[str]:
+    """A ``LocalProvider`` on an event loop in a thread of its own (for code under test that
+    runs loops of its own: ``asyncio.run()`` twice, ``SyncLlmClient``); yields its base_url."""
+    from literllm.testing import LocalProvider
+
+    ready = threading.Event()
+    holder: dict[str, Any] = {}
+
+    def serve() -> None:
+        async def main() -> None:
+            async with LocalProvider(api_key=api_key) as provider:
+                holder["url"] = provider.base_url
+                holder["stop"] = asyncio.Event()
+                holder["loop"] = asyncio.get_running_loop()
+                ready.set()
+                await holder["stop"].wait()
+
+        asyncio.run(main())
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    assert ready.wait(10)
+    try:
+        yield holder["url"]
+    finally:
+        holder["loop"].call_soon_threadsafe(holder["stop"].set)
+        thread.join(10)

@@ -10,7 +10,6 @@ import asyncio
 import gc
 import logging
 import math
-import threading
 import time
 import traceback
 import tracemalloc
@@ -20,7 +19,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from conftest import RawHandler
+from conftest import RawHandler, local_provider_in_a_thread
 
 from literllm import (
     APIConnectionError,
@@ -227,32 +226,12 @@ async def test_two_consumers_on_one_stream(server: LocalProvider) -> None:
 
 def test_one_client_from_two_event_loops() -> None:
     """A client used from two asyncio.run() calls (a script, a notebook cell, ...)."""
-    ready = threading.Event()
-    holder: dict[str, Any] = {}
-
-    def serve() -> None:
-        async def main() -> None:
-            async with LocalProvider(api_key=KEY) as provider:
-                holder["url"] = provider.base_url
-                holder["stop"] = asyncio.Event()
-                holder["loop"] = asyncio.get_running_loop()
-                ready.set()
-                await holder["stop"].wait()
-
-        asyncio.run(main())
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    assert ready.wait(10)
-    client = LlmClient(api_key=KEY, base_url=holder["url"], max_retries=0)
-    try:
+    with local_provider_in_a_thread(KEY) as base_url:
+        client = LlmClient(api_key=KEY, base_url=base_url, max_retries=0)
         for _ in range(2):
             chunks = asyncio.run(collect(client))
             assert len(chunks) == 50
         asyncio.run(client.close())
-    finally:
-        holder["loop"].call_soon_threadsafe(holder["stop"].set)
-        thread.join(10)
 
 
 # --- keys ----------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import local_provider_in_a_thread
 from test_reliability import (
     KEY,
     MESSAGES,
@@ -200,6 +201,18 @@ async def proxy_factory() -> AsyncIterator[Callable[[str], Awaitable[tuple[Proxy
         await proxy.stop()
 
 
+def assert_no_proxy_secret(error: BaseException, caplog: pytest.LogCaptureFixture) -> None:
+    """Neither the proxy password nor its base64 login in anything the error or logs say."""
+    said = everything_said(error, caplog)
+    for secret in (PROXY_PASSWORD, PROXY_BASIC):
+        assert secret not in said
+        assert secret.encode() not in pickle.dumps(error)
+    link: BaseException | None = error
+    while link is not None:
+        assert PROXY_PASSWORD not in repr(link.args) + repr(vars(link))
+        link = link.__cause__ or link.__context__
+
+
 def _clear_proxy_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):
         monkeypatch.delenv(name, raising=False)
@@ -233,46 +246,38 @@ async def test_proxy_407_is_a_proxy_error_without_credentials(
             await collect(client)
     assert caught.value.status_code == 407
     assert len(proxy.seen) == 1, "a refused proxy login is not retried"
-    said = everything_said(caught.value, caplog)
-    for secret in (PROXY_PASSWORD, PROXY_BASIC):
-        assert secret not in said
-        assert secret.encode() not in pickle.dumps(caught.value)
+    assert_no_proxy_secret(caught.value, caplog)
+
+
+async def _fail_through_https_proxy(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, address: str,
+    expected: type[Exception], retries: int,
+) -> Any:
+    """Stream to an https URL through a proxy with a login; the error, said secret-free."""
+    _clear_proxy_env(monkeypatch)
+    monkeypatch.setenv("HTTPS_PROXY", f"http://{PROXY_USER}:{PROXY_PASSWORD}@{address}")
+    caplog.set_level(logging.DEBUG, logger="literllm")
+    async with client_for("https://127.0.0.1:9/v1", max_retries=retries) as client:
+        with pytest.raises(expected) as caught:
+            await collect(client)
+    assert_no_proxy_secret(caught.value, caplog)
+    return caught.value
 
 
 async def test_refused_connect_is_not_retried_and_shows_no_credentials(
     proxy_factory: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     proxy, address = await proxy_factory("forward")  # refuses CONNECT with 407
-    _clear_proxy_env(monkeypatch)
-    monkeypatch.setenv("HTTPS_PROXY", f"http://{PROXY_USER}:{PROXY_PASSWORD}@{address}")
-    caplog.set_level(logging.DEBUG, logger="literllm")
-    async with client_for("https://127.0.0.1:9/v1", max_retries=2) as client:
-        with pytest.raises(ProxyError) as caught:
-            await collect(client)
-    assert caught.value.status_code == 407
+    error = await _fail_through_https_proxy(monkeypatch, caplog, address, ProxyError, 2)
+    assert error.status_code == 407
     assert len(proxy.seen) == 1 and proxy.seen[0].startswith(b"CONNECT 127.0.0.1:9 ")
-    said = everything_said(caught.value, caplog)
-    assert PROXY_PASSWORD not in said and PROXY_BASIC not in said
-    assert PROXY_PASSWORD.encode() not in pickle.dumps(caught.value)
 
 
 async def test_unreachable_proxy_error_and_retry_log_show_no_password(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    _clear_proxy_env(monkeypatch)
-    monkeypatch.setenv("HTTPS_PROXY", f"http://{PROXY_USER}:{PROXY_PASSWORD}@127.0.0.1:9")
-    caplog.set_level(logging.DEBUG, logger="literllm")
-    async with client_for("https://127.0.0.1:9/v1", max_retries=1) as client:
-        with pytest.raises(APIConnectionError) as caught:
-            await collect(client)
+    await _fail_through_https_proxy(monkeypatch, caplog, "127.0.0.1:9", APIConnectionError, 1)
     assert any("retry 1" in record.getMessage() for record in caplog.records)
-    said = everything_said(caught.value, caplog)
-    assert PROXY_PASSWORD not in said and PROXY_BASIC not in said
-    assert PROXY_PASSWORD.encode() not in pickle.dumps(caught.value)
-    link: BaseException | None = caught.value
-    while link is not None:
-        assert PROXY_PASSWORD not in repr(link.args) + repr(vars(link))
-        link = link.__cause__ or link.__context__
 
 
 @pytest.mark.parametrize(("no_proxy", "direct"), [
@@ -751,32 +756,16 @@ def _threads() -> int:
     return sum(1 for thread in threading.enumerate() if thread.name == "literllm-sync-client")
 
 
-def test_a_dropped_sync_client_is_cleaned_up(tmp_path: Path) -> None:
+def test_a_dropped_sync_client_is_cleaned_up() -> None:
     from literllm import SyncLlmClient
 
-    ready = threading.Event()
-    holder: dict[str, Any] = {}
-
-    def serve() -> None:
-        async def main() -> None:
-            async with LocalProvider(api_key=KEY) as provider:
-                holder["url"] = provider.base_url
-                ready.set()
-                while "stop" not in holder:
-                    await asyncio.sleep(0.05)
-
-        asyncio.run(main())
-
-    server_thread = threading.Thread(target=serve)
-    server_thread.start()
-    try:
-        assert ready.wait(10)
+    with local_provider_in_a_thread(KEY) as base_url:
         fds_before = len(os.listdir("/proc/self/fd"))
         threads_before = _threads()
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # "Unclosed client session" would fail here
             for _ in range(3):
-                client = SyncLlmClient(api_key=KEY, base_url=holder["url"], max_retries=0)
+                client = SyncLlmClient(api_key=KEY, base_url=base_url, max_retries=0)
                 assert list(client.chat_stream("openai/gpt-4o", MESSAGES))
                 del client
                 gc.collect()
@@ -785,9 +774,6 @@ def test_a_dropped_sync_client_is_cleaned_up(tmp_path: Path) -> None:
                 time.sleep(0.05)
         assert _threads() == threads_before
         assert len(os.listdir("/proc/self/fd")) <= fds_before
-    finally:
-        holder["stop"] = True
-        server_thread.join(10)
 
 
 # --- 9. framing errors after the first chunk -----------------------------------------------
