@@ -17,7 +17,7 @@ from ..errors import stream_error_class_for_status as stream_error_class
 from ..types import ChatCompletionChunk, Delta, Usage
 from ._base import EventStreamTransport
 from ._chunks import ChunkMaker, malformed, optional_string, usage
-from ._openai_stream_py import quote
+from ._openai_stream_py import http_status, quote
 
 __all__ = ["EXCEPTION_STATUS", "BedrockStream", "converse_usage", "finish_reason"]
 
@@ -102,7 +102,10 @@ class BedrockStream:
                 if use is not None:
                     block = self._blocks.get(obj["contentBlockIndex"])
                     piece = use.get("input") or ""
-                    if block is None or not piece:
+                    if block is None:
+                        # A server-run tool's input: kept in delta.extra, never a tool call.
+                        return self._make.delta(Delta(None, None, None, None, None, delta), obj)
+                    if not piece:
                         return None
                     block[1] = True
                     return self._make.tool_call(block[0], obj, arguments=piece)
@@ -124,9 +127,14 @@ class BedrockStream:
             return make.delta(Delta(obj.get("role") or "assistant", "", None, None, None, obj),
                               obj)
         if event_type == "contentBlockStart":
-            use = (obj.get("start") or {}).get("toolUse")
-            if use is None:
-                return None
+            start = obj.get("start") or {}
+            use = start.get("toolUse")
+            if use is None or use.get("type") == "server_tool_use":
+                # Bedrock runs some tools itself (Nova's code interpreter) and streams their
+                # result later: not the caller's to run. Kept in delta.extra, as the result.
+                if use is None and "toolResult" not in start:
+                    return None
+                return make.delta(Delta(None, None, None, None, None, start), obj)
             index = self._tools
             self._tools += 1
             self._blocks[obj["contentBlockIndex"]] = [index, False]
@@ -162,8 +170,8 @@ class BedrockStream:
             ":error-message") or str(kind)
         status = EXCEPTION_STATUS.get(str(kind))
         if status is None and isinstance(body, dict):
-            status = body.get("originalStatusCode")
-        cls = stream_error_class(status if isinstance(status, int) else None)
+            status = http_status(body.get("originalStatusCode"))
+        cls = stream_error_class(status)
         return cls(f"provider error inside the stream: {kind}: {message}",
                    status_code=status, body={"type": kind, **(body if isinstance(body, dict)
                                                                else {})})

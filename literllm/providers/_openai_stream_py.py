@@ -25,6 +25,7 @@ __all__ = [
     "build_chunk",
     "check_complete",
     "decode_event",
+    "http_status",
     "mistral_parts",
     "provider_error_event",
     "quote",
@@ -93,15 +94,23 @@ def mistral_parts(parts: list[Any]) -> tuple[str | None, str | None]:
     return ("".join(text) if text else None, "".join(thinking) if thinking else None)
 
 
+def http_status(value: Any) -> int | None:
+    """An HTTP status sent as a number or as digits (LiteLLM's proxy sends ``"code": "429"``)."""
+    if value.__class__ is str and len(value) == 3 and value.isdigit():
+        value = int(value)
+    if value.__class__ is int and 100 <= value <= 599:
+        return int(value)
+    return None
+
+
 def provider_error_event(error: Any, raw: bytes) -> Exception:
     """The typed ``ProviderStreamError`` for an error object sent inside a stream."""
     status: int | None = None
     message = quote(raw)
     if isinstance(error, dict):
         for key in ("status", "status_code", "code"):
-            value = error.get(key)
-            if isinstance(value, int) and 100 <= value <= 599:
-                status = value
+            status = http_status(error.get(key))
+            if status is not None:
                 break
         if status is None:
             for key in ("type", "code"):
@@ -186,6 +195,9 @@ def build_chunk(
                 open_.discard(index)
             choices.append(StreamChoice(index, delta, finish, raw_choice.get("logprobs")))
         usage = obj.get("usage")
+        if not usage and (groq := obj.get("x_groq")).__class__ is dict:
+            # Groq puts usage only here when stream_options.include_usage was not asked for.
+            usage = groq.get("usage")
         return ChatCompletionChunk(
             obj.get("id") or "",
             obj.get("object") or "chat.completion.chunk",
