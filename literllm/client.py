@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 
     from ._proxy import Proxy, ProxyConfig
     from ._record import Recorder
+    from ._settings import ProviderSettings
     from .providers._base import Auth, HttpRequest, ProviderAdapter
 
 __all__ = ["ChatStream", "LlmClient", "Timeout"]
@@ -199,21 +200,35 @@ def check_headers(headers: Mapping[str, str], where: str) -> None:
             )
 
 
-def _checked_base_url(url: str) -> str:
+def _checked_base_url(url: str, where: str = "base_url") -> str:
     from urllib.parse import urlsplit
 
+    if not isinstance(url, str):
+        raise ConfigurationError(f"{where} must be a string, not {type(url).__name__}")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigurationError(f"base_url must be an http(s) URL with a host, not {url!r}")
+        raise ConfigurationError(f"{where} must be an http(s) URL with a host, not {url!r}")
     if parts.username is not None or parts.password is not None:
         raise ConfigurationError(
-            "base_url must not carry credentials (user:password@); pass api_key= or headers="
+            f"{where} must not carry credentials (user:password@); pass api_key= or headers="
         )
     try:
         _ = parts.port
     except ValueError:
-        raise ConfigurationError(f"base_url has an invalid port: {url!r}") from None
+        raise ConfigurationError(f"{where} has an invalid port: {url!r}") from None
     return url.rstrip("/")
+
+
+def _shown_url(url: str) -> str:
+    """A request URL for a message: no query string (it may hold a key), no user."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    port = f":{parts.port}" if parts.port is not None else ""
+    return f"{parts.scheme}://{host}{port}{parts.path}"
 
 
 async def _sleep(seconds: float) -> None:
@@ -242,6 +257,7 @@ class _PreparedRequest(NamedTuple):
     auth: Auth | None
     timeout: Timeout
     stream: bool
+    max_retries: int
 
     def __repr__(self) -> str:  # never show headers: they hold the key
         return f"_PreparedRequest(provider={self.provider.name!r}, request={self.request!r})"
@@ -321,9 +337,14 @@ class LlmClient:
         self._max_connections = max_connections
         self._trust_env = trust_env
         self._streams: weakref.WeakSet[ChatStream] = weakref.WeakSet()
-        self._provider_options = {
-            name.lower(): dict(options) for name, options in (provider_options or {}).items()
-        }
+        self._provider_options: dict[str, dict[str, Any]] = {}
+        if provider_options:
+            from ._settings import check_provider_options
+
+            self._provider_options = check_provider_options(
+                provider_options, _checked_base_url, check_headers
+            )
+        self._settings: dict[str, ProviderSettings] = {}
         self._auth_cache: dict[tuple[str, str | None], Auth | None] = {}
         self._max_response_size = max_response_size
         self._ssl = ssl
@@ -421,17 +442,18 @@ class LlmClient:
             model, provider=self._provider, custom_base_url=self._base_url is not None
         )
         adapter = provider.load_adapter()
-        options = self._provider_options.get(provider.name, {})
-        key = merge_key(provider, call.get("api_key"), self._api_key)
+        settings = self._settings_for(provider)
+        options = settings.options
+        key = merge_key(provider, call.get("api_key"), settings.api_key)
         if key is not None and not _printable(key):
             raise ConfigurationError(
                 f"the API key for {provider.name} contains a line break or another control "
                 "character (a trailing newline from a file?)",
                 provider=provider.name,
             )
-        # A client with its own base_url talks to a server the caller chose (a local vLLM or
-        # Ollama): whether it wants a key is the server's to say (with a 401).
-        if key is None and provider.requires_key and self._base_url is None:
+        # A base URL of the caller's (a local vLLM or Ollama, a proxy) is a server the caller
+        # chose: whether it wants a key is the server's to say (with a 401).
+        if key is None and provider.requires_key and not settings.own_base_url:
             raise MissingApiKeyError(
                 f"no API key for {provider.name}: pass api_key= or set {provider.api_key_env}",
                 provider=provider.name,
@@ -448,10 +470,10 @@ class LlmClient:
             params,
             extra_body=call.get("extra_body") or {},
             stream=stream,
-            base_url=self._base_url,
+            base_url=settings.base_url,
             options=options,
         )
-        headers = {**self._headers, **request.headers}
+        headers = {**settings.headers, **request.headers}
         extra_headers = call.get("extra_headers")
         if extra_headers:
             check_headers(extra_headers, "extra_headers=")
@@ -468,9 +490,28 @@ class LlmClient:
             model_name,
             request._replace(headers=headers),
             auth,
-            as_timeout(call.get("timeout"), self._timeout),
+            as_timeout(call.get("timeout"), settings.timeout),
             stream,
+            settings.max_retries,
         )
+
+    def _settings_for(self, provider: Provider) -> ProviderSettings:
+        """The provider's settings: its options, then the client's, then the environment."""
+        settings = self._settings.get(provider.name)
+        if settings is None:
+            from ._settings import merge
+
+            settings = self._settings[provider.name] = merge(
+                provider,
+                self._provider_options.get(provider.name, {}),
+                client_base_url=self._base_url,
+                client_key=self._api_key,
+                client_headers=self._headers,
+                client_timeout=self._timeout,
+                client_max_retries=self._max_retries,
+                check_url=_checked_base_url,
+            )
+        return settings
 
     async def _send(self, prepared: _PreparedRequest) -> _Sent:
         """Send with retries; a 2xx response whose body is still unread, with what it holds."""
@@ -513,7 +554,7 @@ class LlmClient:
             slot.release()
             error, server_asked = outcome
             scrub_chain(error, secrets)
-            if not _is_retried(error) or attempt >= self._max_retries:
+            if not _is_retried(error) or attempt >= prepared.max_retries:
                 raise error from error.__cause__
             delay = _retry.backoff(attempt, server_asked)
             if deadline is not None and loop.time() + delay >= deadline:
@@ -600,7 +641,8 @@ class LlmClient:
             else:
                 kind = "read"
             error = APITimeoutError(
-                f"{name}: request timed out ({kind})", provider=name, timeout_kind=kind
+                f"{name}: request to {_shown_url(request.url)} timed out ({kind})",
+                provider=name, timeout_kind=kind,
             )
             error.__cause__ = None if isinstance(exc, _TotalExpired) else exc
             return _Failure(error, None)
@@ -614,7 +656,9 @@ class LlmClient:
             error.__cause__ = exc
             return _Failure(error, None)
         except aiohttp.ClientError as exc:
-            error = APIConnectionError(f"{name}: cannot connect: {exc}", provider=name)
+            error = APIConnectionError(
+                f"{name}: cannot connect to {_shown_url(request.url)}: {exc}", provider=name
+            )
             error.__cause__ = exc
             return _Failure(error, None)
         if 200 <= response.status < 300:
@@ -639,7 +683,11 @@ class LlmClient:
             variable = prepared.provider.api_key_env or "the provider's key variable"
             hint = f" (no API key was sent: pass api_key= or set {variable})"
         error = details.cls(
-            redact(f"{name}: HTTP {response.status}: {details.message}{hint}", secrets),
+            redact(
+                f"{name}: HTTP {response.status} from {request.method} "
+                f"{_shown_url(request.url)}: {details.message}{hint}",
+                secrets,
+            ),
             status_code=response.status,
             provider=name,
             request_id=prepared.adapter.request_id(response.headers),

@@ -44,6 +44,8 @@ class Provider:
     and for providers with other credentials (SigV4, OAuth). ``stream_usage`` says an
     OpenAI-family provider accepts ``stream_options.include_usage``. ``adapter`` is the
     ``module:Class`` of the provider's ``ProviderAdapter`` (built with this ``Provider``).
+    ``base_url_env`` names the variables a base URL is read from, where the provider's
+    official SDK reads one (``OPENAI_BASE_URL``, ...).
     """
 
     name: str
@@ -55,6 +57,7 @@ class Provider:
     stream_usage: bool = False
     adapter: str = _OPENAI
     also_key_env: tuple[str, ...] = ()
+    base_url_env: tuple[str, ...] = ()
     _loaded: list[ProviderAdapter] = field(
         default_factory=list, init=False, repr=False, compare=False
     )
@@ -86,16 +89,20 @@ class Provider:
 
 
 def _openai_family(
-    name: str, base_url: str, key_env: str | None, *, stream_usage: bool, local: bool = False
+    name: str, base_url: str, key_env: str | None, *, stream_usage: bool, local: bool = False,
+    base_url_env: tuple[str, ...] = (),
 ) -> Provider:
     return Provider(
-        name, base_url, key_env, requires_key=not local, stream_usage=stream_usage
+        name, base_url, key_env, requires_key=not local, stream_usage=stream_usage,
+        base_url_env=base_url_env,
     )
 
 
 _BUILTIN = [
-    _openai_family("openai", "https://api.openai.com/v1", "OPENAI_API_KEY", stream_usage=True),
-    _openai_family("groq", "https://api.groq.com/openai/v1", "GROQ_API_KEY", stream_usage=True),
+    _openai_family("openai", "https://api.openai.com/v1", "OPENAI_API_KEY", stream_usage=True,
+                   base_url_env=("OPENAI_BASE_URL",)),
+    _openai_family("groq", "https://api.groq.com/openai/v1", "GROQ_API_KEY", stream_usage=True,
+                   base_url_env=("GROQ_BASE_URL",)),
     _openai_family("mistral", "https://api.mistral.ai/v1", "MISTRAL_API_KEY", stream_usage=False),
     _openai_family(
         "deepseek", "https://api.deepseek.com/v1", "DEEPSEEK_API_KEY", stream_usage=True
@@ -151,6 +158,7 @@ _BUILTIN = [
         "https://api.anthropic.com",
         "ANTHROPIC_API_KEY",
         adapter="literllm.providers.anthropic:AnthropicAdapter",
+        base_url_env=("ANTHROPIC_BASE_URL",),
     ),
     Provider(
         "gemini",

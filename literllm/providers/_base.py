@@ -119,8 +119,18 @@ class ErrorDetails(NamedTuple):
     body: Any
 
 
+COMMON_OPTIONS = frozenset({"base_url", "api_key", "headers", "timeout", "max_retries"})
+"""What ``provider_options[name]`` takes for every provider; the client applies them."""
+
+
 class ProviderAdapter(Protocol):
-    """Requests and responses of one provider's API (one instance per ``Provider``)."""
+    """Requests and responses of one provider's API (one instance per ``Provider``).
+
+    An adapter may name the ``provider_options`` keys of its own in a class attribute
+    ``option_names`` (a frozenset: ``{"region", "profile"}``); the client then refuses any
+    other key (beside ``COMMON_OPTIONS``) before any I/O. One that names none is given
+    whatever the caller passes.
+    """
 
     def chat_request(
         self,

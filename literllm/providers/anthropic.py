@@ -187,6 +187,8 @@ def request_body(
 class AnthropicAdapter:
     """Requests and responses of ``POST {base_url}/v1/messages``."""
 
+    option_names = frozenset({"api_version"})
+
     __slots__ = ("_provider",)
 
     def __init__(self, provider: Provider) -> None:

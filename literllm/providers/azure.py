@@ -32,6 +32,7 @@ class AzureOpenAIAdapter(OpenAIChatAdapter):
     """OpenAI chat completions on an Azure OpenAI resource."""
 
     __slots__ = ()
+    option_names = frozenset({"api_version"})
 
     def url(self, model: str, base_url: str | None, options: Mapping[str, Any]) -> str:
         endpoint = base_url or options.get("base_url") or os.environ.get("AZURE_OPENAI_ENDPOINT")

@@ -198,6 +198,7 @@ class BedrockAdapter:
     """Requests and responses of Bedrock's ``Converse`` and ``ConverseStream``."""
 
     __slots__ = ("_provider",)
+    option_names = frozenset({"region", "profile"})
 
     def __init__(self, provider: Provider) -> None:
         self._provider = provider

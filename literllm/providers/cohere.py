@@ -126,6 +126,8 @@ def _usage(raw: Mapping[str, Any]) -> Usage:
 class CohereAdapter:
     """Requests and responses of ``POST {base_url}/v2/chat``."""
 
+    option_names: frozenset[str] = frozenset()
+
     __slots__ = ("_provider",)
 
     def __init__(self, provider: Provider) -> None:

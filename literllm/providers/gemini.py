@@ -231,6 +231,7 @@ class GeminiAdapter:
     """Requests and responses of AI Studio's ``generateContent``."""
 
     __slots__ = ("_provider",)
+    option_names: frozenset[str] = frozenset()
 
     def __init__(self, provider: Provider) -> None:
         self._provider = provider
@@ -321,6 +322,7 @@ class VertexAdapter(GeminiAdapter):
     """Requests of Vertex AI's ``generateContent`` (same bodies as AI Studio's)."""
 
     __slots__ = ()
+    option_names = frozenset({"project", "location"})
 
     @staticmethod
     def _location(options: Mapping[str, Any]) -> str:

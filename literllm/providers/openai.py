@@ -59,6 +59,8 @@ def _assistant_turn(message: Message) -> AssistantMessageParam:
 class OpenAIChatAdapter:
     """Requests and responses of ``POST {base_url}/chat/completions``."""
 
+    option_names: frozenset[str] = frozenset()
+
     __slots__ = ("_provider",)
     path = "/chat/completions"
 
