@@ -20,6 +20,7 @@ from ._config import Timeout
 
 __all__ = [
     "AssistantMessageParam",
+    "CacheControl",
     "ChatCompletion",
     "ChatCompletionChunk",
     "ChatParams",
@@ -59,11 +60,21 @@ __all__ = [
 # mypy checks roles, part types and the closed sets of values.
 
 
-class TextContentPart(TypedDict):
+class CacheControl(TypedDict, total=False):
+    """A prompt-caching breakpoint, as Anthropic (and LiteLLM's users) write it:
+    ``{"type": "ephemeral"}``, optionally ``"ttl": "1h"``. Sent to providers that cache on
+    request (Anthropic; Bedrock as a ``cachePoint``); others ignore it."""
+
+    type: Required[Literal["ephemeral"]]
+    ttl: str
+
+
+class TextContentPart(TypedDict, total=False):
     """``{"type": "text", "text": ...}``."""
 
-    type: Literal["text"]
-    text: str
+    type: Required[Literal["text"]]
+    text: Required[str]
+    cache_control: CacheControl
 
 
 class ImageURL(TypedDict, total=False):
@@ -73,11 +84,12 @@ class ImageURL(TypedDict, total=False):
     detail: Literal["auto", "low", "high"]
 
 
-class ImageContentPart(TypedDict):
+class ImageContentPart(TypedDict, total=False):
     """``{"type": "image_url", "image_url": {"url": ...}}``."""
 
-    type: Literal["image_url"]
-    image_url: ImageURL
+    type: Required[Literal["image_url"]]
+    image_url: Required[ImageURL]
+    cache_control: CacheControl
 
 
 ContentPart: TypeAlias = TextContentPart | ImageContentPart
@@ -89,6 +101,7 @@ class SystemMessageParam(TypedDict, total=False):
     role: Required[Literal["system"]]
     content: Required[str | Sequence[TextContentPart]]
     name: str
+    cache_control: CacheControl
 
 
 class DeveloperMessageParam(TypedDict, total=False):
@@ -97,6 +110,7 @@ class DeveloperMessageParam(TypedDict, total=False):
     role: Required[Literal["developer"]]
     content: Required[str | Sequence[TextContentPart]]
     name: str
+    cache_control: CacheControl
 
 
 class UserMessageParam(TypedDict, total=False):
@@ -105,6 +119,7 @@ class UserMessageParam(TypedDict, total=False):
     role: Required[Literal["user"]]
     content: Required[str | Sequence[ContentPart]]
     name: str
+    cache_control: CacheControl
 
 
 class FunctionCallParam(TypedDict):
@@ -131,14 +146,16 @@ class AssistantMessageParam(TypedDict, total=False):
     refusal: str | None
     reasoning_content: str | None
     name: str
+    cache_control: CacheControl
 
 
-class ToolMessageParam(TypedDict):
+class ToolMessageParam(TypedDict, total=False):
     """A tool's result, answering the tool call ``tool_call_id``."""
 
-    role: Literal["tool"]
-    content: str | Sequence[TextContentPart]
-    tool_call_id: str
+    role: Required[Literal["tool"]]
+    content: Required[str | Sequence[TextContentPart]]
+    tool_call_id: Required[str]
+    cache_control: CacheControl
 
 
 MessageParam: TypeAlias = (
@@ -159,11 +176,12 @@ class FunctionDefinition(TypedDict, total=False):
     strict: bool | None
 
 
-class ToolParam(TypedDict):
+class ToolParam(TypedDict, total=False):
     """``{"type": "function", "function": {...}}``."""
 
-    type: Literal["function"]
-    function: FunctionDefinition
+    type: Required[Literal["function"]]
+    function: Required[FunctionDefinition]
+    cache_control: CacheControl
 
 
 class _ToolChoiceFunction(TypedDict):

@@ -11,12 +11,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import StreamTruncatedError
-from ..types import ChatCompletionChunk, Delta
+from ..types import ChatCompletionChunk, Delta, Usage
 from ._base import SSETransport
 from ._chunks import ChunkMaker, decode_json, malformed, string, tool_arguments, usage
 from ._openai_stream_py import provider_error_event
 
-__all__ = ["AnthropicStream", "finish_reason", "prompt_tokens"]
+__all__ = ["AnthropicStream", "anthropic_usage", "finish_reason", "prompt_tokens"]
 
 _FINISH = {
     "end_turn": "stop",
@@ -45,6 +45,21 @@ def prompt_tokens(start: Mapping[str, Any], update: Mapping[str, Any]) -> int:
             value = start.get(name)
         total += value or 0
     return total
+
+
+def anthropic_usage(
+    start: Mapping[str, Any], update: Mapping[str, Any], completion: int
+) -> Usage:
+    """``Usage`` from ``message_start``'s usage and a later one (``update`` wins): cache reads
+    and writes counted in the prompt, and named in ``prompt_tokens_details``."""
+    merged = {**start, **update}
+    return usage(
+        prompt_tokens(start, update),
+        completion,
+        merged,
+        cached=merged.get("cache_read_input_tokens"),
+        cache_write=merged.get("cache_creation_input_tokens"),
+    )
 
 
 _CLIENT_TOOL = 1
@@ -143,10 +158,8 @@ class AnthropicStream:
             stop = (obj.get("delta") or {}).get("stop_reason")
             raw_usage = obj.get("usage") or {}
             self._stopped = True
-            chunk_usage = usage(
-                prompt_tokens(self._start_usage, raw_usage),
-                raw_usage.get("output_tokens") or 0,
-                {**self._start_usage, **raw_usage},
+            chunk_usage = anthropic_usage(
+                self._start_usage, raw_usage, raw_usage.get("output_tokens") or 0
             )
             return make.delta(
                 Delta(None, None, None, None, None, obj.get("delta")), obj,

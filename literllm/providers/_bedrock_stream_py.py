@@ -51,8 +51,14 @@ def finish_reason(stop_reason: str | None) -> str | None:
 
 
 def converse_usage(raw: Mapping[str, Any]) -> Usage:
-    """``Usage`` from Converse's ``usage`` object."""
-    return usage(raw.get("inputTokens") or 0, raw.get("outputTokens") or 0, raw)
+    """``Usage`` from Converse's ``usage`` object. ``inputTokens`` leaves out the cache reads
+    and writes, which OpenAI's ``prompt_tokens`` counts: they are added back."""
+    read = raw.get("cacheReadInputTokens")
+    write = raw.get("cacheWriteInputTokens")
+    prompt = (raw.get("inputTokens") or 0) + (read or 0) + (write or 0)
+    output = raw.get("outputTokens") or 0
+    return usage(prompt, output, raw, cached=read, cache_write=write,
+                 total=raw.get("totalTokens") or prompt + output)
 
 
 class BedrockStream:

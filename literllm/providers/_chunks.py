@@ -80,8 +80,30 @@ def optional_string(value: Any) -> str | None:
     return None if value is None else string(value)
 
 
-def usage(prompt: int, completion: int, raw: Mapping[str, Any] | None) -> Usage:
-    return Usage(prompt, completion, prompt + completion, None, None, raw)
+def usage(
+    prompt: int,
+    completion: int,
+    raw: Mapping[str, Any] | None,
+    *,
+    cached: int | None = None,
+    cache_write: int | None = None,
+    reasoning: int | None = None,
+    total: int | None = None,
+) -> Usage:
+    """``Usage`` in OpenAI's terms: ``prompt`` counts cached input too; cache reads go to
+    ``prompt_tokens_details.cached_tokens``, cache writes to
+    ``prompt_tokens_details.cache_creation_tokens`` (LiteLLM's name), reasoning to
+    ``completion_tokens_details.reasoning_tokens``."""
+    prompt_details: dict[str, int] | None = None
+    if cached is not None or cache_write is not None:
+        prompt_details = {"cached_tokens": cached or 0}
+        if cache_write is not None:
+            prompt_details["cache_creation_tokens"] = cache_write
+    completion_details = None if reasoning is None else {"reasoning_tokens": reasoning}
+    return Usage(
+        prompt, completion, prompt + completion if total is None else total,
+        prompt_details, completion_details, raw,
+    )
 
 
 class ChunkMaker:

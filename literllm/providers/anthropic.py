@@ -22,7 +22,7 @@ import orjson
 from .._parsers import IMPLEMENTATION
 from ..errors import MalformedChunkError
 from ..types import ChatCompletion, Message, MessageParam
-from ._anthropic_stream_py import finish_reason, prompt_tokens
+from ._anthropic_stream_py import anthropic_usage, finish_reason
 from ._auth import KeyHeader
 from ._base import ErrorDetails, HttpRequest, error_details, header, join_url
 from ._chunks import (
@@ -34,7 +34,6 @@ from ._chunks import (
     text_of,
     tool_arguments,
     tool_call,
-    usage,
 )
 from ._openai_stream_py import quote
 
@@ -60,32 +59,63 @@ _SUPPORTED = frozenset({
 })
 
 
-def _content_blocks(content: Any) -> list[dict[str, Any]] | str:
+def _cached(block: dict[str, Any], source: Mapping[str, Any]) -> dict[str, Any]:
+    """``block`` with the ``cache_control`` of the part or message it came from, if any."""
+    cache = source.get("cache_control")
+    if cache is not None:
+        block["cache_control"] = dict(cache)
+    return block
+
+
+def _content_blocks(content: Any) -> list[dict[str, Any]]:
     if content is None or isinstance(content, str):
-        return content or ""
+        return [{"type": "text", "text": content}] if content else []
     blocks: list[dict[str, Any]] = []
     for part in content:
         kind = part.get("type")
         if kind == "text":
-            blocks.append({"type": "text", "text": part.get("text") or ""})
+            blocks.append(_cached({"type": "text", "text": part.get("text") or ""}, part))
         elif kind == "image_url":
             image = part.get("image_url") or {}
             source, media_type, data = image_source(image.get("url") or "")
             if source == "base64":
-                blocks.append({"type": "image", "source": {
-                    "type": "base64", "media_type": media_type, "data": data}})
+                block = {"type": "image", "source": {
+                    "type": "base64", "media_type": media_type, "data": data}}
             else:
-                blocks.append({"type": "image", "source": {"type": "url", "url": data}})
+                block = {"type": "image", "source": {"type": "url", "url": data}}
+            blocks.append(_cached(block, part))
         else:
             blocks.append(dict(part))  # an Anthropic block of the caller's own
     return blocks
 
 
+def _with_message_cache(
+    blocks: list[dict[str, Any]], message: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """A message-level ``cache_control`` (LiteLLM's shorthand) marks its last block."""
+    if blocks and message.get("cache_control") is not None:
+        _cached(blocks[-1], message)
+    return blocks
+
+
+def _tool_result_content(content: Any) -> str | list[dict[str, Any]]:
+    """A tool result's content: text, or text blocks where a part carries cache_control."""
+    if isinstance(content, list | tuple) and any(
+        isinstance(part, Mapping) and part.get("cache_control") is not None for part in content
+    ):
+        return _content_blocks(content)
+    return text_of(content)
+
+
 def _assistant_blocks(message: Mapping[str, Any]) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = [dict(b) for b in message.get("thinking_blocks") or ()]
-    text = text_of(message.get("content"))
-    if text:
-        blocks.append({"type": "text", "text": text})
+    content = message.get("content")
+    if isinstance(content, list | tuple):
+        blocks += [block for block in _content_blocks(content) if block.get("text")]
+    else:
+        text = text_of(content)
+        if text:
+            blocks.append({"type": "text", "text": text})
     for call in message.get("tool_calls") or ():
         function = call.get("function") or {}
         try:
@@ -105,22 +135,22 @@ def translate_messages(
     system: list[dict[str, Any]] = []
     turns: list[dict[str, Any]] = []
 
-    def add(role: str, blocks: list[dict[str, Any]] | str) -> None:
-        if isinstance(blocks, str):
-            blocks = [{"type": "text", "text": blocks}] if blocks else []
-        add_turn(turns, role, blocks)
+    def add(role: str, blocks: list[dict[str, Any]], message: Mapping[str, Any]) -> None:
+        add_turn(turns, role, _with_message_cache(blocks, message))
 
     for message in messages_of(messages):
         role = message.get("role")
         if role in ("system", "developer"):
-            system.append({"type": "text", "text": text_of(message.get("content"))})
+            # Kept as blocks (not one string): each may carry its own cache_control.
+            system += _with_message_cache(_content_blocks(message.get("content")), message)
         elif role == "user":
-            add("user", _content_blocks(message.get("content")))
+            add("user", _content_blocks(message.get("content")), message)
         elif role == "assistant":
-            add("assistant", _assistant_blocks(message))
+            add("assistant", _assistant_blocks(message), message)
         elif role == "tool":
-            add("user", [{"type": "tool_result", "tool_use_id": message.get("tool_call_id"),
-                          "content": text_of(message.get("content"))}])
+            result = {"type": "tool_result", "tool_use_id": message.get("tool_call_id"),
+                      "content": _tool_result_content(message.get("content"))}
+            add("user", [result], message)
         else:
             raise MalformedChunkError(f"message role {role!r} is not one Anthropic takes")
     return system, turns
@@ -164,9 +194,12 @@ def request_body(
     tools = params.get("tools")
     if tools:
         body["tools"] = [
-            {"name": f.get("name"), "description": f.get("description", ""),
-             "input_schema": f.get("parameters") or {"type": "object", "properties": {}}}
-            for f in (tool.get("function") or {} for tool in tools)
+            _cached(
+                {"name": f.get("name"), "description": f.get("description", ""),
+                 "input_schema": f.get("parameters") or {"type": "object", "properties": {}}},
+                tool if tool.get("cache_control") is not None else f,
+            )
+            for tool, f in ((tool, tool.get("function") or {}) for tool in tools)
         ]
     if "tool_choice" in params or "parallel_tool_calls" in params:
         body["tool_choice"] = _tool_choice(
@@ -260,8 +293,7 @@ class AnthropicAdapter:
                 reasoning="".join(thinking) or None,
                 tool_calls=calls,
                 finish_reason=finish_reason(obj.get("stop_reason")),
-                usage=usage(prompt_tokens(raw_usage, {}), raw_usage.get("output_tokens") or 0,
-                            raw_usage),
+                usage=anthropic_usage(raw_usage, {}, raw_usage.get("output_tokens") or 0),
                 raw=obj,
                 message_raw=message_raw,
             )

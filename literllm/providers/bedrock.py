@@ -68,6 +68,15 @@ def _image(part: Mapping[str, Any]) -> dict[str, Any]:
                       "source": {"bytes": data}}}
 
 
+_CACHE_POINT = {"cachePoint": {"type": "default"}}
+
+
+def _cache_point(source: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Converse's prompt-caching breakpoint where the caller put a ``cache_control``: a
+    ``cachePoint`` block after the content it ends."""
+    return [dict(_CACHE_POINT)] if source.get("cache_control") is not None else []
+
+
 def _blocks(content: Any) -> list[dict[str, Any]]:
     if content is None:
         return []
@@ -82,6 +91,8 @@ def _blocks(content: Any) -> list[dict[str, Any]]:
             blocks.append(_image(part))
         else:
             blocks.append(dict(part))
+            continue
+        blocks += _cache_point(part)
     return blocks
 
 
@@ -102,6 +113,16 @@ def _assistant_blocks(message: Mapping[str, Any]) -> list[dict[str, Any]]:
     return blocks
 
 
+def _message_cache_point(
+    blocks: list[dict[str, Any]], message: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """A message-level ``cache_control`` (LiteLLM's shorthand): a ``cachePoint`` at its end,
+    unless its last part already ended with one."""
+    if not blocks or "cachePoint" in blocks[-1]:
+        return []
+    return _cache_point(message)
+
+
 def translate_messages(
     messages: Sequence[MessageParam | Message],
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -109,20 +130,22 @@ def translate_messages(
     system: list[dict[str, Any]] = []
     turns: list[dict[str, Any]] = []
 
-    def add(role: str, blocks: list[dict[str, Any]]) -> None:
-        add_turn(turns, role, blocks)
+    def add(role: str, blocks: list[dict[str, Any]], message: Mapping[str, Any]) -> None:
+        add_turn(turns, role, blocks + _message_cache_point(blocks, message))
 
     for message in messages_of(messages):
         role = message.get("role")
         if role in ("system", "developer"):
-            system.append({"text": text_of(message.get("content"))})
+            blocks = _blocks(message.get("content"))
+            system += blocks + _message_cache_point(blocks, message)
         elif role == "user":
-            add("user", _blocks(message.get("content")))
+            add("user", _blocks(message.get("content")), message)
         elif role == "assistant":
-            add("assistant", _assistant_blocks(message))
+            add("assistant", _assistant_blocks(message), message)
         elif role == "tool":
             add("user", [{"toolResult": {"toolUseId": message.get("tool_call_id"),
-                                         "content": [{"text": text_of(message.get("content"))}]}}])
+                                         "content": [{"text": text_of(message.get("content"))}]}}],
+                message)
         else:
             raise ConfigurationError(f"message role {role!r} is not one Bedrock takes")
     return system, turns
@@ -153,11 +176,14 @@ def request_body(
     tools = params.get("tools")
     choice = params.get("tool_choice")
     if tools and choice != "none":
-        config: dict[str, Any] = {"tools": [
-            {"toolSpec": {"name": f.get("name"), "description": f.get("description") or f.get(
-                "name"), "inputSchema": {"json": f.get("parameters") or {"type": "object"}}}}
-            for f in (tool.get("function") or {} for tool in tools)
-        ]}
+        specs: list[dict[str, Any]] = []
+        for tool in tools:
+            f = tool.get("function") or {}
+            specs.append({"toolSpec": {
+                "name": f.get("name"), "description": f.get("description") or f.get("name"),
+                "inputSchema": {"json": f.get("parameters") or {"type": "object"}}}})
+            specs += _cache_point(tool)
+        config: dict[str, Any] = {"tools": specs}
         if choice == "required":
             config["toolChoice"] = {"any": {}}
         elif choice == "auto":

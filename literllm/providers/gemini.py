@@ -222,16 +222,15 @@ def _usage(raw: Mapping[str, Any]) -> Usage:
     completion_tokens = (raw.get("candidatesTokenCount") or 0) + (
         raw.get("thoughtsTokenCount") or 0)
     total = raw.get("totalTokenCount") or prompt + completion_tokens
-    result = usage(prompt, completion_tokens, raw)
-    result.total_tokens = total
-    return result
+    return usage(prompt, completion_tokens, raw, cached=raw.get("cachedContentTokenCount"),
+                 reasoning=raw.get("thoughtsTokenCount"), total=total)
 
 
 class GeminiAdapter:
     """Requests and responses of AI Studio's ``generateContent``."""
 
     __slots__ = ("_provider",)
-    option_names: frozenset[str] = frozenset()
+    option_names = frozenset({"cached_content"})
 
     def __init__(self, provider: Provider) -> None:
         self._provider = provider
@@ -254,6 +253,10 @@ class GeminiAdapter:
         options: Mapping[str, Any],
     ) -> HttpRequest:
         body = request_body(messages, params)
+        cached = options.get("cached_content")
+        if cached:
+            # A context cache made beforehand (cachedContents.create): "cachedContents/..."
+            body["cachedContent"] = cached
         body.update(extra_body)
         action = ":streamGenerateContent" if stream else ":generateContent"
         url = join_url(self.base(base_url, options), self.model_path(model, options) + action,
@@ -322,7 +325,7 @@ class VertexAdapter(GeminiAdapter):
     """Requests of Vertex AI's ``generateContent`` (same bodies as AI Studio's)."""
 
     __slots__ = ()
-    option_names = frozenset({"project", "location"})
+    option_names = frozenset({"project", "location", "cached_content"})
 
     @staticmethod
     def _location(options: Mapping[str, Any]) -> str:

@@ -245,7 +245,15 @@ class ScriptedReply:
     tool_calls: list[ScriptedToolCall] = field(default_factory=list)
     finish_reason: str = "stop"
     prompt_tokens: int = 11
+    """Every input token, cached ones included (OpenAI's count)."""
     completion_tokens: int = 7
+    """Every output token, reasoning ones included."""
+    cached_tokens: int = 0
+    """Of ``prompt_tokens``, read from the provider's prompt cache."""
+    cache_write_tokens: int = 0
+    """Of ``prompt_tokens``, written to the prompt cache (formats that report it)."""
+    reasoning_tokens: int = 0
+    """Of ``completion_tokens``, spent reasoning (formats that report it)."""
     id: str = "msg_local_0001"
     model: str = "local-model"
     signature: str = "c2lnbmF0dXJl"

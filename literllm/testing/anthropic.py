@@ -58,8 +58,12 @@ class AnthropicWire:
         return None
 
     def _usage(self, reply: ScriptedReply) -> dict[str, Any]:
-        return {"input_tokens": reply.prompt_tokens, "cache_creation_input_tokens": 0,
-                "cache_read_input_tokens": 0, "output_tokens": reply.completion_tokens}
+        # Anthropic counts cache reads and writes apart from input_tokens.
+        return {"input_tokens": reply.prompt_tokens - reply.cached_tokens
+                - reply.cache_write_tokens,
+                "cache_creation_input_tokens": reply.cache_write_tokens,
+                "cache_read_input_tokens": reply.cached_tokens,
+                "output_tokens": reply.completion_tokens}
 
     def stream_body(self, reply: ScriptedReply) -> bytes:
         start = {"type": "message_start", "message": {

@@ -80,8 +80,15 @@ class BedrockWire:
         return None
 
     def _usage(self, reply: ScriptedReply) -> dict[str, Any]:
-        return {"inputTokens": reply.prompt_tokens, "outputTokens": reply.completion_tokens,
-                "totalTokens": reply.prompt_tokens + reply.completion_tokens}
+        # Converse counts cache reads and writes apart from inputTokens.
+        usage: dict[str, Any] = {
+            "inputTokens": reply.prompt_tokens - reply.cached_tokens - reply.cache_write_tokens,
+            "outputTokens": reply.completion_tokens,
+            "totalTokens": reply.prompt_tokens + reply.completion_tokens}
+        if reply.cached_tokens or reply.cache_write_tokens:
+            usage["cacheReadInputTokens"] = reply.cached_tokens
+            usage["cacheWriteInputTokens"] = reply.cache_write_tokens
+        return usage
 
     def stream_body(self, reply: ScriptedReply) -> bytes:
         frames: list[tuple[str, dict[str, Any]]] = [("messageStart", {"role": "assistant"})]

@@ -51,9 +51,15 @@ class GeminiWire:
         return None
 
     def _usage(self, reply: ScriptedReply) -> dict[str, Any]:
-        return {"promptTokenCount": reply.prompt_tokens,
-                "candidatesTokenCount": reply.completion_tokens,
-                "totalTokenCount": reply.prompt_tokens + reply.completion_tokens}
+        # promptTokenCount includes the cached part; candidates exclude the thoughts.
+        usage = {"promptTokenCount": reply.prompt_tokens,
+                 "candidatesTokenCount": reply.completion_tokens - reply.reasoning_tokens,
+                 "totalTokenCount": reply.prompt_tokens + reply.completion_tokens}
+        if reply.cached_tokens:
+            usage["cachedContentTokenCount"] = reply.cached_tokens
+        if reply.reasoning_tokens:
+            usage["thoughtsTokenCount"] = reply.reasoning_tokens
+        return usage
 
     def _parts(self, reply: ScriptedReply) -> list[list[dict[str, Any]]]:
         parts: list[list[dict[str, Any]]] = [

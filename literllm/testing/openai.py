@@ -39,9 +39,14 @@ def reply_chunks(reply: ScriptedReply) -> list[dict[str, Any]]:
         chunks += [chunk({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
                    for piece in call.arguments]
     chunks.append(chunk({}, reply.finish_reason))
-    chunks.append({**base, "choices": [], "usage": {
+    usage: dict[str, Any] = {
         "prompt_tokens": reply.prompt_tokens, "completion_tokens": reply.completion_tokens,
-        "total_tokens": reply.prompt_tokens + reply.completion_tokens}})
+        "total_tokens": reply.prompt_tokens + reply.completion_tokens}
+    if reply.cached_tokens:
+        usage["prompt_tokens_details"] = {"cached_tokens": reply.cached_tokens}
+    if reply.reasoning_tokens:
+        usage["completion_tokens_details"] = {"reasoning_tokens": reply.reasoning_tokens}
+    chunks.append({**base, "choices": [], "usage": usage})
     return chunks
 
 
