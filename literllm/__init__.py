@@ -17,7 +17,8 @@ Where things are:
 - ``literllm.errors``: the exception tree (every class is also here at the top level).
 - ``SyncLlmClient``: the same calls for synchronous code (a plain iterator of chunks).
 - ``StreamAccumulator``: chunks in, the whole ``ChatCompletion`` out; ``replay()``: a
-  recorded body through the same adapters, offline (``python -m literllm replay``).
+  recorded body through the same adapters, offline (``python -m literllm replay``);
+  ``replay_completion()``: the ``ChatCompletion`` it adds up to, as ``stream.final()``.
 - ``SSEDecoder`` and ``EventStreamDecoder``: the parsers, for recorded bodies;
   ``literllm.eventstream`` has the EventStream encoder and its integer header types.
 - ``literllm.testing``: ``LocalProvider``, a local server speaking every provider's wire
@@ -135,6 +136,7 @@ __all__ = [
     "encode_event_message",
     "register_provider",
     "replay",
+    "replay_completion",
 ]
 
 # name -> the module that defines it, imported on first access
@@ -145,6 +147,7 @@ _LAZY = {
     "Provider": ".providers",
     "StreamAccumulator": "._accumulate",
     "replay": "._replay",
+    "replay_completion": "._replay",
     "SyncChatStream": ".sync",
     "SyncLlmClient": ".sync",
     "register_provider": ".providers",
@@ -169,7 +172,7 @@ _LAZY = {
 if _typing.TYPE_CHECKING:
     from ._accumulate import StreamAccumulator
     from ._config import Timeout
-    from ._replay import replay
+    from ._replay import replay, replay_completion
     from .client import ChatStream, LlmClient
     from .providers import Provider, register_provider
     from .sync import SyncChatStream, SyncLlmClient

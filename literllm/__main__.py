@@ -59,13 +59,10 @@ def _replay(args: argparse.Namespace) -> int:
     if args.final:
         import orjson
 
-        from ._accumulate import StreamAccumulator
+        from ._replay import replay_completion
 
-        accumulator = StreamAccumulator()
-        for chunk in replay(args.file, args.provider, split=split, model=args.model):
-            accumulator.add(chunk)
-        out.write(orjson.dumps(accumulator.completion().to_dict(),
-                               option=orjson.OPT_INDENT_2).decode() + "\n")
+        completion = replay_completion(args.file, args.provider, split=split, model=args.model)
+        out.write(orjson.dumps(completion.to_dict(), option=orjson.OPT_INDENT_2).decode() + "\n")
         return 0
     for chunk in replay(args.file, args.provider, split=split, model=args.model):
         if args.json:

@@ -15,10 +15,10 @@ import stat
 from collections.abc import Iterator
 from typing import IO, Any
 
-from ._accumulate import StreamAccumulator
+from ._accumulate import StreamAccumulator, completion_of
 from .errors import ConfigurationError, MalformedChunkError, StreamError
 from .providers import get_provider
-from .types import ChatCompletionChunk
+from .types import ChatCompletion, ChatCompletionChunk
 
 __all__ = [
     "MAX_REPLAY_SIZE",
@@ -27,6 +27,7 @@ __all__ = [
     "read_regular_file",
     "read_source",
     "replay",
+    "replay_completion",
     "replay_events",
 ]
 
@@ -182,7 +183,37 @@ def replay(
     data = read_source(source)
     provider, model = _from_sidecar(source, provider, model)
     adapter = _stream_adapter(provider, model, data)
+    yield from _play(adapter, data, provider, split, StreamAccumulator())
+
+
+def replay_completion(
+    source: Source,
+    provider: str | None = None,
+    *,
+    split: int | tuple[str, int] | None = None,
+    model: str = "",
+) -> ChatCompletion:
+    """The ``ChatCompletion`` a recorded body adds up to, as ``await stream.final()`` gives it
+    live (its message's ``raw`` holds what sending it back needs: thinking blocks with their
+    signatures, Gemini's parts). Same arguments and errors as ``replay()``."""
+    data = read_source(source)
+    provider, model = _from_sidecar(source, provider, model)
+    adapter = _stream_adapter(provider, model, data)
     received = StreamAccumulator()
+    for _chunk in _play(adapter, data, provider, split, received):
+        pass
+    return completion_of(received, adapter)
+
+
+def _play(
+    adapter: Any,
+    data: bytes,
+    provider: str,
+    split: int | tuple[str, int] | None,
+    received: StreamAccumulator,
+) -> Iterator[ChatCompletionChunk]:
+    """The chunks of ``data`` through ``adapter``, each added to ``received``; the live
+    stream's errors, told what came before."""
     try:
         for piece in _pieces(data, split):
             failure: MalformedChunkError | None = None
@@ -211,7 +242,7 @@ def replay(
         exc.chunks_received = received.chunks
         exc.text = text
         exc.provider = provider
-        exc.accumulated = received.completion()
+        exc.accumulated = completion_of(received, adapter)
         exc.message = f"{exc.message} (after {received.chunks} chunks, {len(text)} characters)"
         exc.args = (exc.message,)
         raise

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from ._accumulate import StreamAccumulator
+from ._accumulate import StreamAccumulator, completion_of
 from ._config import log
 from ._secrets import scrub_chain
 from .errors import (
@@ -209,7 +209,7 @@ class ChatStream:
     @property
     def accumulated(self) -> ChatCompletion:
         """The ``ChatCompletion`` the chunks yielded so far add up to."""
-        return self._accumulator.completion()
+        return completion_of(self._accumulator, self._adapter)
 
     async def final(self) -> ChatCompletion:
         """Read the rest of the stream; the whole ``ChatCompletion``.
@@ -218,7 +218,7 @@ class ChatStream:
         """
         async for _chunk in self:
             pass
-        return self._accumulator.completion()
+        return completion_of(self._accumulator, self._adapter)
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"
@@ -518,7 +518,7 @@ class ChatStream:
             text = "".join(part for part in self._adapter.text_parts if isinstance(part, str))
             error.chunks_received = self._received
             error.text = text
-            error.accumulated = self._accumulator.completion()
+            error.accumulated = completion_of(self._accumulator, self._adapter)
             error.provider = self.provider
             error.message = (
                 f"{error.message} (after {self._received} chunks, {len(text)} characters)"

@@ -4,6 +4,7 @@ and reasoning tokens land in OpenAI's usage details for every provider, streamed
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 from test_providers import MODELS, aws_credentials, client_for, server_key  # noqa: F401
 
 from literllm import LlmClient
-from literllm.testing import LocalProvider, ScriptedReply
+from literllm.testing import LocalProvider, ScriptedReply, ScriptedToolCall
 
 CACHE = {"type": "ephemeral"}
 CACHE_1H = {"type": "ephemeral", "ttl": "1h"}
@@ -139,3 +140,71 @@ async def test_usage_details_for_every_provider_streamed_and_not(provider: str) 
         shown = completion.to_dict()["usage"]
         assert shown["prompt_tokens_details"]["cached_tokens"] == cached
     assert streamed.usage == whole.usage
+
+
+# --- a streamed reply's final Message carries what chat()'s does ----------------------------
+
+THINKING_REPLY = ScriptedReply(
+    text=["The weather", " is fine."], reasoning=["Let me", " think."],
+    tool_calls=[ScriptedToolCall("call_w1", "weather", ['{"city": ', '"Oslo"}'])],
+    finish_reason="tool_calls", signature="c2lnbmVkLXRoaW5raW5n",
+)
+SENT_BACK = {"anthropic": "messages", "bedrock": "messages", "gemini": "contents",
+             "vertex_ai": "contents", "openai": "messages", "cohere": "messages"}
+
+
+def _said(message: Any) -> Any:
+    """What a message says: its text, reasoning and tool calls, arguments as parsed JSON (a
+    stream keeps the provider's argument text, chat() may get it re-serialised)."""
+    calls = [(c.id, c.type, c.function.name, json.loads(c.function.arguments))
+             for c in message.tool_calls or ()]
+    return (message.role, message.content, message.reasoning_content, message.refusal, calls)
+
+
+def _without_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(item) for item in value]
+    return value
+
+
+@pytest.mark.parametrize("provider", sorted(SENT_BACK))
+async def test_streamed_final_message_goes_back_as_chat_s_does(provider: str) -> None:
+    ask = [{"role": "user", "content": "weather?"}]
+    async with LocalProvider(api_key=server_key(provider), reply=THINKING_REPLY) as server, \
+            client_for(server, provider) as client:
+        streamed = (await (await client.chat_stream(MODELS[provider], ask)).final()).choices[0]
+        whole = (await client.chat(MODELS[provider], ask)).choices[0]
+        assert _said(streamed.message) == _said(whole.message)
+        for key in ("thinking_blocks", "parts"):
+            assert (streamed.message.raw or {}).get(key) == (whole.message.raw or {}).get(key)
+        # Sent back as the next turn, both give the provider the same request.
+        turns = []
+        for message in (streamed.message, whole.message):
+            follow_up = [*ask, message, {"role": "tool", "tool_call_id": "call_w1",
+                                         "content": "sunny"}]
+            await client.chat(MODELS[provider], follow_up)
+            turns.append(server.requests[-1].json[SENT_BACK[provider]])
+    assert _without_nulls(turns[0]) == _without_nulls(turns[1])
+    if provider in ("anthropic", "bedrock"):
+        assert "c2lnbmVkLXRoaW5raW5n" in str(turns[0]), "the signature goes back"
+    if provider in ("gemini", "vertex_ai"):
+        assert "thoughtSignature" in str(turns[0])
+
+
+@pytest.mark.parametrize("provider", ["anthropic", "bedrock", "gemini"])
+@pytest.mark.parametrize("split", [None, 1, 13])
+def test_replayed_final_keeps_thinking_blocks_and_parts(provider: str, split: Any) -> None:
+    from literllm._replay import replay_completion
+    from literllm.testing import WIRE_FORMATS
+
+    body = WIRE_FORMATS[provider].stream_body(THINKING_REPLY)
+    raw = replay_completion(body, provider, split=split).choices[0].message.raw or {}
+    if provider == "gemini":
+        signed = [part for part in raw["parts"] if "thoughtSignature" in part]
+        assert [part["functionCall"]["name"] for part in signed] == ["weather"]
+        assert "".join(p["text"] for p in raw["parts"] if p.get("thought")) == "Let me think."
+    else:
+        assert raw["thinking_blocks"] == [{"type": "thinking", "thinking": "Let me think.",
+                                           "signature": "c2lnbmVkLXRoaW5raW5n"}]

@@ -1,7 +1,7 @@
 """Stub for the compiled Anthropic stream twin; mirrors ``_anthropic_stream_py``."""
 
 from collections.abc import Callable
-from typing import ClassVar, final
+from typing import Any, ClassVar, final
 
 from ..types import ChatCompletionChunk
 
@@ -19,6 +19,9 @@ class AnthropicStream:
     @property
     def done(self) -> bool:
         """``message_stop`` has arrived."""
+    @property
+    def message_raw(self) -> dict[str, Any]:
+        """What the reply's ``Message.raw`` needs to go back as a turn (the py twin's)."""
     def on_event(self, event: tuple[bytes, bytes]) -> ChatCompletionChunk | None:
         """The chunk of one ``(event_type, data)`` pair, or ``None``."""
     def finish(self) -> None:

@@ -56,6 +56,11 @@ cdef class AnthropicStream:
         """``message_stop`` has arrived."""
         return self._twin.done
 
+    @property
+    def message_raw(self):
+        """What the reply's ``Message.raw`` needs to go back as a turn (the py twin's)."""
+        return self._twin.message_raw
+
     def on_event(self, event):
         """The chunk of one ``(event_type, data)`` pair, or ``None``."""
         # Mirrors _anthropic_stream_py.AnthropicStream.on_event for text deltas.

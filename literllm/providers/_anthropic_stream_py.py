@@ -70,8 +70,8 @@ class AnthropicStream:
     """Chunks from one Messages API SSE response."""
 
     __slots__ = (
-        "_blocks", "_done", "_make", "_start_usage", "_stopped", "_tools", "_transport",
-        "feed", "text_parts",
+        "_blocks", "_done", "_make", "_start_usage", "_stopped", "_thinking", "_thinking_blocks",
+        "_tools", "_transport", "feed", "text_parts",
     )
     content_type = SSETransport.content_type
 
@@ -86,11 +86,28 @@ class AnthropicStream:
         self._blocks: dict[int, list[Any]] = {}
         self._tools = 0
         self.text_parts: list[str] = []
+        # Thinking blocks as they build (index -> [thinking pieces, signature]), and in order:
+        # a reply sent back with thinking on must carry them, signatures and all.
+        self._thinking: dict[int, list[Any]] = {}
+        self._thinking_blocks: list[Any] = []
 
     @property
     def done(self) -> bool:
         """``message_stop`` has arrived."""
         return self._done
+
+    @property
+    def message_raw(self) -> dict[str, Any]:
+        """What the reply's ``Message.raw`` needs to go back as a turn, as ``chat()``'s has:
+        its thinking blocks (text and signature, or redacted data), in order."""
+        blocks = []
+        for block in self._thinking_blocks:
+            if isinstance(block, list):  # [pieces, signature]
+                blocks.append({"type": "thinking", "thinking": "".join(block[0]),
+                               "signature": block[1]})
+            else:
+                blocks.append(block)
+        return {"thinking_blocks": blocks} if blocks else {}
 
     def on_event(self, event: tuple[bytes, bytes]) -> ChatCompletionChunk | None:
         data = event[1]
@@ -105,9 +122,11 @@ class AnthropicStream:
                     self.text_parts.append(text)
                     return self._make.content(text, obj)
                 if delta_type == "thinking_delta":
-                    return self._make.delta(
-                        Delta(None, None, None, None, string(delta["thinking"]), delta), obj
-                    )
+                    thinking = string(delta["thinking"])
+                    self._thinking_block(obj["index"])[0].append(thinking)
+                    return self._make.delta(Delta(None, None, None, None, thinking, delta), obj)
+                if delta_type == "signature_delta":
+                    self._thinking_block(obj["index"])[1] = string(delta["signature"])
                 if delta_type == "input_json_delta":
                     block = self._blocks.get(obj["index"])
                     piece = delta["partial_json"]
@@ -120,6 +139,13 @@ class AnthropicStream:
             return self._other(kind, obj, data)
         except (KeyError, TypeError, AttributeError) as exc:
             raise malformed(data, exc) from exc
+
+    def _thinking_block(self, index: Any) -> list[Any]:
+        block = self._thinking.get(index)
+        if block is None:
+            block = self._thinking[index] = [[], None]
+            self._thinking_blocks.append(block)
+        return block
 
     def _other(self, kind: str, obj: dict[str, Any], data: bytes) -> ChatCompletionChunk | None:
         make = self._make
@@ -142,6 +168,12 @@ class AnthropicStream:
                     index, obj, call_id=block.get("id") or "", name=block.get("name") or "",
                     arguments="",
                 )
+            if block_type == "thinking":
+                self._thinking_block(obj["index"])
+                return None
+            if block_type == "redacted_thinking":
+                self._thinking_blocks.append(dict(block))
+                return None
             if block_type == "text" and block.get("text"):
                 text = string(block["text"])
                 self.text_parts.append(text)

@@ -19,6 +19,9 @@ class BedrockStream:
     @property
     def done(self) -> bool:
         """``messageStop`` and the ``metadata`` after it have arrived."""
+    @property
+    def message_raw(self) -> dict[str, Any]:
+        """What the reply's ``Message.raw`` needs to go back as a turn (the py twin's)."""
     def on_event(self, message: Any) -> ChatCompletionChunk | None:
         """The chunk of one EventStream message, or ``None``."""
     def finish(self) -> None:

@@ -55,6 +55,11 @@ cdef class BedrockStream:
         """``messageStop`` and the ``metadata`` after it have arrived."""
         return self._twin.done
 
+    @property
+    def message_raw(self):
+        """What the reply's ``Message.raw`` needs to go back as a turn (the py twin's)."""
+        return self._twin.message_raw
+
     def on_event(self, message):
         """The chunk of one EventStream message, or ``None``."""
         # Mirrors _bedrock_stream_py.BedrockStream.on_event for text deltas.

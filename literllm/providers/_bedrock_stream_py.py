@@ -64,8 +64,8 @@ def converse_usage(raw: Mapping[str, Any]) -> Usage:
 class BedrockStream:
     """Chunks from one ConverseStream response (EventStream messages in)."""
 
-    __slots__ = ("_blocks", "_done", "_make", "_stopped", "_tools", "_transport", "feed",
-                 "text_parts")
+    __slots__ = ("_blocks", "_done", "_make", "_reasoning", "_stopped", "_tools", "_transport",
+                 "feed", "text_parts")
     content_type = EventStreamTransport.content_type
 
     def __init__(self, model: str, request_id: str | None = None) -> None:
@@ -78,11 +78,23 @@ class BedrockStream:
         self._blocks: dict[int, list[Any]] = {}  # block index -> [tool index, any input sent]
         self._tools = 0
         self.text_parts: list[str] = []
+        # Reasoning blocks as they build: index -> [text pieces, signature, redacted data].
+        self._reasoning: dict[int, list[Any]] = {}
 
     @property
     def done(self) -> bool:
         """``messageStop`` and the ``metadata`` after it have arrived."""
         return self._done
+
+    @property
+    def message_raw(self) -> dict[str, Any]:
+        """What the reply's ``Message.raw`` needs to go back as a turn, as ``chat()``'s has:
+        its reasoning blocks (text and signature), in order."""
+        blocks = [
+            {"type": "thinking", "thinking": "".join(pieces), "signature": signature}
+            for pieces, signature, redacted in self._reasoning.values() if redacted is None
+        ]
+        return {"thinking_blocks": blocks} if blocks else {}
 
     def on_event(self, message: Any) -> ChatCompletionChunk | None:
         headers = message.headers
@@ -117,10 +129,16 @@ class BedrockStream:
                     return self._make.tool_call(block[0], obj, arguments=piece)
                 reasoning = delta.get("reasoningContent")
                 if reasoning is not None:
+                    text = optional_string(reasoning.get("text"))
+                    block = self._reasoning.setdefault(obj["contentBlockIndex"], [[], None, None])
+                    if text:
+                        block[0].append(text)
+                    if reasoning.get("signature") is not None:
+                        block[1] = optional_string(reasoning["signature"])
+                    if reasoning.get("redactedContent") is not None:
+                        block[2] = reasoning["redactedContent"]
                     return self._make.delta(
-                        Delta(None, None, None, None, optional_string(reasoning.get("text")),
-                              reasoning),
-                        obj,
+                        Delta(None, None, None, None, text, reasoning), obj
                     )
                 return self._make.delta(Delta(None, None, None, None, None, delta), obj)
             return self._other(event_type, obj)

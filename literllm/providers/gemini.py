@@ -361,7 +361,7 @@ class VertexAdapter(GeminiAdapter):
 class GeminiStream:
     """Chunks from one ``streamGenerateContent?alt=sse`` response."""
 
-    __slots__ = ("_finished", "_make", "_tools", "_transport", "feed", "text_parts")
+    __slots__ = ("_finished", "_make", "_parts", "_tools", "_transport", "feed", "text_parts")
     content_type = SSETransport.content_type
 
     def __init__(self, model: str) -> None:
@@ -371,11 +371,31 @@ class GeminiStream:
         self._finished = False
         self._tools = 0
         self.text_parts: list[str] = []
+        self._parts: list[dict[str, Any]] = []  # the reply's parts, text runs merged
 
     @property
     def done(self) -> bool:
         """Gemini closes the body after the last candidate; read to its end."""
         return False
+
+    @property
+    def message_raw(self) -> dict[str, Any]:
+        """What the reply's ``Message.raw`` needs to go back as a turn, as ``chat()``'s has:
+        its parts (thought signatures in place, as Gemini wants them back)."""
+        return {"role": "model", "parts": [dict(part) for part in self._parts]} if (
+            self._parts) else {}
+
+    def _keep(self, part: Mapping[str, Any]) -> None:
+        """Add a streamed part; a text part continues the run of text before it."""
+        last = self._parts[-1] if self._parts else None
+        if (last is not None and "text" in part and "text" in last
+                and bool(part.get("thought")) == bool(last.get("thought"))
+                and "thoughtSignature" not in last):
+            last["text"] += part["text"]
+            if "thoughtSignature" in part:
+                last["thoughtSignature"] = part["thoughtSignature"]
+            return
+        self._parts.append(dict(part))
 
     def on_event(self, event: tuple[bytes, bytes]) -> ChatCompletionChunk | None:
         data = event[1]
@@ -394,6 +414,7 @@ class GeminiStream:
             if candidates:
                 candidate = candidates[0]
                 for part in (candidate.get("content") or {}).get("parts") or ():
+                    self._keep(part)
                     if "text" in part:
                         (thinking if part.get("thought") else text).append(string(part["text"]))
                     elif "functionCall" in part:
