@@ -371,7 +371,9 @@ class GeminiStream:
         self._finished = False
         self._tools = 0
         self.text_parts: list[str] = []
-        self._parts: list[dict[str, Any]] = []  # the reply's parts, text runs merged
+        # The reply's parts: [the part, its text pieces (None: not a text part), whether it
+        # is a plain text run]; a run of text parts is one part, joined when asked for.
+        self._parts: list[list[Any]] = []
 
     @property
     def done(self) -> bool:
@@ -382,20 +384,26 @@ class GeminiStream:
     def message_raw(self) -> dict[str, Any]:
         """What the reply's ``Message.raw`` needs to go back as a turn, as ``chat()``'s has:
         its parts (thought signatures in place, as Gemini wants them back)."""
-        return {"role": "model", "parts": [dict(part) for part in self._parts]} if (
-            self._parts) else {}
+        if not self._parts:
+            return {}
+        parts = []
+        for part, pieces, _plain in self._parts:
+            parts.append(part if pieces is None else {**part, "text": "".join(pieces)})
+        return {"role": "model", "parts": parts}
 
-    def _keep(self, part: Mapping[str, Any]) -> None:
-        """Add a streamed part; a text part continues the run of text before it."""
+    def _keep_text(self, part: Mapping[str, Any], text: str) -> None:
+        """A text part other than plain text continuing plain text (which ``on_event`` adds
+        itself): it continues the run of text before it when it can."""
         last = self._parts[-1] if self._parts else None
-        if (last is not None and "text" in part and "text" in last
-                and bool(part.get("thought")) == bool(last.get("thought"))
-                and "thoughtSignature" not in last):
-            last["text"] += part["text"]
+        if (last is not None and last[1] is not None
+                and bool(part.get("thought")) == bool(last[0].get("thought"))
+                and "thoughtSignature" not in last[0]):
+            last[1].append(text)
             if "thoughtSignature" in part:
-                last["thoughtSignature"] = part["thoughtSignature"]
+                last[0]["thoughtSignature"] = part["thoughtSignature"]
+                last[2] = False
             return
-        self._parts.append(dict(part))
+        self._parts.append([dict(part), [text], len(part) == 1])
 
     def on_event(self, event: tuple[bytes, bytes]) -> ChatCompletionChunk | None:
         data = event[1]
@@ -413,11 +421,19 @@ class GeminiStream:
             reason = None
             if candidates:
                 candidate = candidates[0]
+                kept = self._parts
                 for part in (candidate.get("content") or {}).get("parts") or ():
-                    self._keep(part)
                     if "text" in part:
-                        (thinking if part.get("thought") else text).append(string(part["text"]))
-                    elif "functionCall" in part:
+                        piece = string(part["text"])
+                        if len(part) == 1 and kept and kept[-1][2]:
+                            kept[-1][1].append(piece)  # the common part: more plain text
+                            text.append(piece)
+                            continue
+                        self._keep_text(part, piece)
+                        (thinking if part.get("thought") else text).append(piece)
+                        continue
+                    kept.append([dict(part), None, False])
+                    if "functionCall" in part:
                         call = part["functionCall"]
                         index = self._tools
                         self._tools += 1
