@@ -19,6 +19,7 @@ from ..errors import (
     UnroutableModelError,
 )
 from ._base import AdapterFactory, ProviderAdapter
+from ._registry import OPENAI_COMPATIBLE, OpenAICompatible
 
 __all__ = [
     "Provider",
@@ -45,7 +46,9 @@ class Provider:
     OpenAI-family provider accepts ``stream_options.include_usage``. ``adapter`` is the
     ``module:Class`` of the provider's ``ProviderAdapter`` (built with this ``Provider``).
     ``base_url_env`` names the variables a base URL is read from, where the provider's
-    official SDK reads one (``OPENAI_BASE_URL``, ...).
+    official SDK reads one (``OPENAI_BASE_URL``, ...). ``renames`` are request parameters
+    the provider takes under another name (``("max_completion_tokens", "max_tokens")``).
+    An empty ``base_url`` means the provider has none of its own: the caller names it.
     """
 
     name: str
@@ -58,6 +61,7 @@ class Provider:
     adapter: str = _OPENAI
     also_key_env: tuple[str, ...] = ()
     base_url_env: tuple[str, ...] = ()
+    renames: tuple[tuple[str, str], ...] = ()
     _loaded: list[ProviderAdapter] = field(
         default_factory=list, init=False, repr=False, compare=False
     )
@@ -88,71 +92,16 @@ class Provider:
         return self._loaded[0]
 
 
-def _openai_family(
-    name: str, base_url: str, key_env: str | None, *, stream_usage: bool, local: bool = False,
-    base_url_env: tuple[str, ...] = (),
-) -> Provider:
+def _openai_compatible(row: OpenAICompatible) -> Provider:
     return Provider(
-        name, base_url, key_env, requires_key=not local, stream_usage=stream_usage,
-        base_url_env=base_url_env,
+        row.name, row.base_url, row.key_env, requires_key=not row.local,
+        stream_usage=row.stream_usage, also_key_env=row.also_key_env,
+        base_url_env=row.base_url_env, renames=row.renames,
     )
 
 
 _BUILTIN = [
-    _openai_family("openai", "https://api.openai.com/v1", "OPENAI_API_KEY", stream_usage=True,
-                   base_url_env=("OPENAI_BASE_URL",)),
-    _openai_family("groq", "https://api.groq.com/openai/v1", "GROQ_API_KEY", stream_usage=True,
-                   base_url_env=("GROQ_BASE_URL",)),
-    _openai_family("mistral", "https://api.mistral.ai/v1", "MISTRAL_API_KEY", stream_usage=False),
-    _openai_family(
-        "deepseek", "https://api.deepseek.com/v1", "DEEPSEEK_API_KEY", stream_usage=True
-    ),
-    _openai_family(
-        "together_ai", "https://api.together.xyz/v1", "TOGETHER_API_KEY", stream_usage=True
-    ),
-    _openai_family(
-        "fireworks_ai",
-        "https://api.fireworks.ai/inference/v1",
-        "FIREWORKS_API_KEY",
-        stream_usage=True,
-    ),
-    _openai_family(
-        "openrouter", "https://openrouter.ai/api/v1", "OPENROUTER_API_KEY", stream_usage=True
-    ),
-    _openai_family(
-        "perplexity", "https://api.perplexity.ai", "PERPLEXITY_API_KEY", stream_usage=False
-    ),
-    _openai_family("xai", "https://api.x.ai/v1", "XAI_API_KEY", stream_usage=True),
-    _openai_family(
-        "cerebras", "https://api.cerebras.ai/v1", "CEREBRAS_API_KEY", stream_usage=False
-    ),
-    _openai_family(
-        "deepinfra",
-        "https://api.deepinfra.com/v1/openai",
-        "DEEPINFRA_API_KEY",
-        stream_usage=True,
-    ),
-    _openai_family(
-        "nvidia_nim",
-        "https://integrate.api.nvidia.com/v1",
-        "NVIDIA_NIM_API_KEY",
-        stream_usage=True,
-    ),
-    _openai_family(
-        "sambanova", "https://api.sambanova.ai/v1", "SAMBANOVA_API_KEY", stream_usage=False
-    ),
-    _openai_family(
-        "ollama", "http://localhost:11434/v1", "OLLAMA_API_KEY", stream_usage=True, local=True
-    ),
-    _openai_family(
-        "vllm", "http://localhost:8000/v1", "VLLM_API_KEY", stream_usage=True, local=True
-    ),
-    _openai_family(
-        "lm_studio", "http://localhost:1234/v1", "LM_STUDIO_API_KEY", stream_usage=False, local=True
-    ),
-    _openai_family(
-        "llamafile", "http://localhost:8080/v1", "LLAMAFILE_API_KEY", stream_usage=False, local=True
-    ),
+    *map(_openai_compatible, OPENAI_COMPATIBLE),
     Provider(
         "anthropic",
         "https://api.anthropic.com",
@@ -199,6 +148,15 @@ _BUILTIN = [
 ]
 
 _REGISTRY: dict[str, Provider] = {p.name: p for p in _BUILTIN}
+# Other names a provider answers to (the public registry's, where ours differ).
+_ALIASES: dict[str, str] = {
+    alias: row.name for row in OPENAI_COMPATIBLE for alias in row.aliases
+}
+
+
+def _lookup(name: str) -> Provider | None:
+    name = name.lower()
+    return _REGISTRY.get(name) or _REGISTRY.get(_ALIASES.get(name, ""))
 
 # Well-known model names, for models given without a provider prefix.
 _INFERRED = (
@@ -225,6 +183,7 @@ def register_provider(
     stream_usage: bool = False,
     adapter: str = "openai",
     replace: bool = False,
+    renames: Mapping[str, str] | None = None,
 ) -> Provider:
     """Add a custom provider, routed as ``"name/model"``; OpenAI-compatible by default.
 
@@ -232,10 +191,12 @@ def register_provider(
     for Azure-style servers). ``requires_key`` defaults to whether ``api_key_env`` is given.
     ``adapter`` is the wire format: a built-in provider's name (``"anthropic"`` for a proxy
     that speaks Anthropic's Messages API) or the ``module:Class`` of an adapter of your own.
+    ``renames`` maps request parameters to the names the server takes them under
+    (``{"max_completion_tokens": "max_tokens"}``).
     """
     if not name or not name[0].isalnum() or not set(name) <= _NAME_CHARACTERS:
         raise ConfigurationError(f"provider name {name!r}: use lowercase letters, digits, _ . -")
-    if name in _REGISTRY and not replace:
+    if (name in _REGISTRY or name in _ALIASES) and not replace:
         raise ConfigurationError(f"provider {name!r} exists; pass replace=True to redefine it")
     provider = Provider(
         name,
@@ -246,6 +207,7 @@ def register_provider(
         requires_key=api_key_env is not None if requires_key is None else requires_key,
         stream_usage=stream_usage,
         adapter=adapter if ":" in adapter else get_provider(adapter).adapter,
+        renames=tuple((renames or {}).items()),
     )
     _REGISTRY[name] = provider
     return provider
@@ -253,12 +215,12 @@ def register_provider(
 
 def get_provider(name: str) -> Provider:
     """A registered provider by name (case-insensitive)."""
-    try:
-        return _REGISTRY[name.lower()]
-    except KeyError:
+    provider = _lookup(name)
+    if provider is None:
         raise UnknownProviderError(
             f"unknown provider {name!r} (known: {', '.join(sorted(_REGISTRY))})", provider=name
-        ) from None
+        )
+    return provider
 
 
 def provider_names() -> list[str]:
@@ -279,7 +241,7 @@ def resolve_model(
     """
     prefix, sep, rest = model.partition("/")
     if sep and rest:
-        known = _REGISTRY.get(prefix.lower())
+        known = _lookup(prefix)
         if known is not None:
             return known, rest
     if provider is not None:

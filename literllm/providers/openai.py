@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from .._parsers import IMPLEMENTATION
-from ..errors import MalformedChunkError
+from ..errors import ConfigurationError, MalformedChunkError
 from ..types import (
     AssistantMessageParam,
     ChatCompletion,
@@ -68,7 +68,15 @@ class OpenAIChatAdapter:
         self._provider = provider
 
     def url(self, model: str, base_url: str | None, options: Mapping[str, Any]) -> str:
-        return join_url(base_url or self._provider.base_url, self.path)
+        base = base_url or self._provider.base_url
+        if not base:
+            name = self._provider.name
+            raise ConfigurationError(
+                f"{name}/ is OpenAI's format at a server of your own: give its URL as "
+                f"provider_options={{{name!r}: {{'base_url': ...}}}} or base_url=",
+                provider=name,
+            )
+        return join_url(base, self.path)
 
     def chat_request(
         self,
@@ -83,6 +91,9 @@ class OpenAIChatAdapter:
     ) -> HttpRequest:
         body: dict[str, Any] = {"model": model, "messages": outbound_messages(messages)}
         body.update(params)
+        for ours, theirs in self._provider.renames:
+            if ours in body and theirs not in body:
+                body[theirs] = body.pop(ours)
         body.update(extra_body)
         if stream:
             body["stream"] = True

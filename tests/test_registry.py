@@ -1,0 +1,122 @@
+"""The OpenAI-compatible providers as data (issue 14): every row streams through the local
+server, its default URL and key variables are the table's, aliases route, the README's table
+is the data's, and providers without a URL of their own ask for one before any I/O."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from literllm import ConfigurationError, LlmClient, register_provider
+from literllm.providers import get_provider, resolve_model
+from literllm.providers._registry import LEFT_OUT, OPENAI_COMPATIBLE
+from literllm.testing import LocalProvider
+
+KEY = "sk-registry-test"
+MESSAGES = [{"role": "user", "content": "hi"}]
+ROWS = [pytest.param(row, id=row.name) for row in OPENAI_COMPATIBLE]
+
+
+@pytest.mark.parametrize("row", ROWS)
+async def test_every_entry_streams_through_the_local_server(
+    row: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for variable in row.base_url_env:
+        monkeypatch.delenv(variable, raising=False)
+    async with LocalProvider(api_key=KEY) as server, LlmClient(
+        api_key=KEY, provider_options={row.name: {"base_url": server.base_url}}, max_retries=0,
+    ) as client:
+        final = await (await client.chat_stream(f"{row.name}/some-model", MESSAGES)).final()
+        assert final.choices[0].message.content
+        for alias in row.aliases:
+            await (await client.chat_stream(f"{alias}/some-model", MESSAGES)).final()
+    sent = server.requests[0]
+    assert sent.path == "/v1/chat/completions"
+    assert sent.headers["Authorization"] == f"Bearer {KEY}"
+    assert sent.json["model"] == "some-model" and sent.json["stream"] is True
+    assert ("stream_options" in sent.json) is row.stream_usage
+
+
+@pytest.mark.parametrize("row", [r for r in ROWS if r.values[0].base_url])
+def test_default_url_and_key_variables(row: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    for variable in row.base_url_env:
+        monkeypatch.delenv(variable, raising=False)
+    provider = get_provider(row.name)
+    for variable in (provider.api_key_env, *provider.also_key_env):
+        if variable:
+            monkeypatch.delenv(variable, raising=False)
+    client = LlmClient(api_key=KEY)
+    prepared = client._prepare(f"{row.name}/m", MESSAGES, {}, stream=True)
+    assert prepared.request.url == row.base_url + "/chat/completions"
+    # Each key variable of the row is read alone, and the provider's own wins over the others.
+    variables = [v for v in (row.key_env, *row.also_key_env) if v]
+    for variable in variables:
+        monkeypatch.setenv(variable, f"key-from-{variable}")
+        assert provider.api_key_from_env() == f"key-from-{variable}"
+        monkeypatch.delenv(variable)
+    for variable in variables:
+        monkeypatch.setenv(variable, f"key-from-{variable}")
+    assert provider.api_key_from_env() == (f"key-from-{variables[0]}" if variables else None)
+
+
+def test_aliases_route_to_the_same_provider() -> None:
+    assert resolve_model("lmstudio/qwen3")[0].name == "lm_studio"
+    assert resolve_model("KIMI/kimi-k2")[0].name == "moonshot"
+    assert get_provider("together").name == "together_ai"
+    client = LlmClient(provider_options={"lmstudio": {"base_url": "http://127.0.0.1:9/v1"}})
+    assert client._prepare("lm_studio/m", MESSAGES, {}, stream=True).request.url == (
+        "http://127.0.0.1:9/v1/chat/completions")
+    with pytest.raises(ConfigurationError, match="exists"):
+        register_provider("kimi", "http://127.0.0.1:9/v1")
+
+
+@pytest.mark.parametrize("name", ["hosted_vllm", "litellm_proxy", "custom_openai"])
+def test_a_provider_without_a_url_of_its_own_asks_for_one(name: str) -> None:
+    with pytest.raises(ConfigurationError, match="base_url"):
+        LlmClient()._prepare(f"{name}/m", MESSAGES, {}, stream=True)
+    prepared = LlmClient(provider_options={name: {"base_url": "http://10.0.0.5:8000/v1"}}
+                         )._prepare(f"{name}/m", MESSAGES, {}, stream=True)
+    assert prepared.request.url == "http://10.0.0.5:8000/v1/chat/completions"
+
+
+async def test_renamed_parameters_reach_the_wire(monkeypatch: pytest.MonkeyPatch) -> None:
+    from literllm import providers
+
+    monkeypatch.setattr(providers, "_REGISTRY", dict(providers._REGISTRY))  # undone after
+    register_provider("renaming_test", "http://127.0.0.1:9/v1", replace=True,
+                      renames={"max_completion_tokens": "max_tokens"})
+    async with LocalProvider(api_key=KEY) as server, LlmClient(
+        api_key=KEY, provider_options={"renaming_test": {"base_url": server.base_url}},
+    ) as client:
+        await (await client.chat_stream("renaming_test/m", MESSAGES,
+                                        max_completion_tokens=5)).final()
+    body = server.requests[0].json
+    assert body["max_tokens"] == 5 and "max_completion_tokens" not in body
+
+
+def test_the_readme_table_is_the_data() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    start = readme.index("<!-- openai-compatible-table")
+    table = readme[start:readme.index("\n\n", start)]
+    rows = [line for line in table.splitlines()[3:] if line.startswith("|")]
+    names = [re.match(r"\| `([^`]+)`", line).group(1) for line in rows]  # type: ignore[union-attr]
+    assert names == [row.name for row in OPENAI_COMPATIBLE]
+    for line, row in zip(rows, OPENAI_COMPATIBLE, strict=True):
+        if row.base_url:
+            assert f"`{row.base_url}`" in line
+        for variable in (row.key_env, *row.also_key_env):
+            if variable:
+                assert f"`{variable}`" in line
+        for alias in row.aliases:
+            assert f"`{alias}/`" in line
+    for name in LEFT_OUT:
+        assert f"`{name}`" in readme
+
+
+def test_left_out_providers_are_not_routed() -> None:
+    for name in LEFT_OUT:
+        with pytest.raises(ConfigurationError):
+            get_provider(name)
