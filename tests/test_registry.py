@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from literllm import ConfigurationError, LlmClient, register_provider
+from literllm import ConfigurationError, LlmClient, NotFoundError, register_provider
 from literllm.providers import get_provider, resolve_model
 from literllm.providers._registry import LEFT_OUT, OPENAI_COMPATIBLE
 from literllm.testing import LocalProvider
@@ -120,3 +120,39 @@ def test_left_out_providers_are_not_routed() -> None:
     for name in LEFT_OUT:
         with pytest.raises(ConfigurationError):
             get_provider(name)
+
+
+def test_cloudflare_and_databricks_build_their_urls(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CLOUDFLARE_ACCOUNT_ID", raising=False)
+    monkeypatch.delenv("DATABRICKS_HOST", raising=False)
+    with pytest.raises(ConfigurationError, match="account id"):
+        LlmClient(api_key=KEY)._prepare("cloudflare/@cf/meta/llama-3.1-8b-instruct", MESSAGES,
+                                        {}, stream=True)
+    client = LlmClient(api_key=KEY, provider_options={"cloudflare": {"account_id": "acc123"}})
+    prepared = client._prepare("cloudflare/@cf/meta/llama-3.1-8b-instruct", MESSAGES, {},
+                               stream=True)
+    assert prepared.request.url == (
+        "https://api.cloudflare.com/client/v4/accounts/acc123/ai/v1/chat/completions")
+    assert prepared.request.body is not None and b'"@cf/meta/llama-3.1-8b-instruct"' in (
+        prepared.request.body)
+    with pytest.raises(ConfigurationError, match="workspace"):
+        LlmClient(api_key=KEY)._prepare("databricks/my-endpoint", MESSAGES, {}, stream=True)
+    monkeypatch.setenv("DATABRICKS_HOST", "adb-1.azuredatabricks.net")
+    assert LlmClient(api_key=KEY)._prepare("databricks/my-endpoint", MESSAGES, {}, stream=True
+                                           ).request.url == (
+        "https://adb-1.azuredatabricks.net/serving-endpoints/chat/completions")
+
+
+async def test_cloudflare_streams_and_databricks_reaches_its_path() -> None:
+    async with LocalProvider(api_key=KEY) as server:
+        async with LlmClient(api_key=KEY, max_retries=0, provider_options={
+                "cloudflare": {"base_url": server.base_url}}) as client:
+            final = await (await client.chat_stream("cloudflare/m", MESSAGES)).final()
+            assert final.choices[0].message.content
+        # The local server has no /serving-endpoints route: its 404 names the URL posted to.
+        async with LlmClient(api_key=KEY, max_retries=0, provider_options={
+                "databricks": {"base_url": server.root_url}}) as client:
+            with pytest.raises(NotFoundError, match=r"from POST http://127\.0\.0\.1:\d+"
+                               r"/serving-endpoints/chat/completions"):
+                await client.chat_stream("databricks/my-endpoint", MESSAGES)
+    assert [request.path for request in server.requests] == ["/v1/chat/completions"]

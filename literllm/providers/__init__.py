@@ -138,6 +138,19 @@ _BUILTIN = [
         adapter="literllm.providers.bedrock:BedrockAdapter",
     ),
     Provider(
+        "cloudflare",
+        "",  # https://api.cloudflare.com/client/v4/accounts/{account_id}/ai/v1
+        "CLOUDFLARE_API_TOKEN",
+        also_key_env=("CLOUDFLARE_API_KEY",),
+        adapter="literllm.providers.hosted:CloudflareAdapter",
+    ),
+    Provider(
+        "databricks",
+        "",  # {workspace}/serving-endpoints: base_url=, provider_options or DATABRICKS_HOST
+        "DATABRICKS_TOKEN",
+        adapter="literllm.providers.hosted:DatabricksAdapter",
+    ),
+    Provider(
         "azure",
         "",  # the resource's endpoint: base_url=, provider_options or AZURE_OPENAI_ENDPOINT
         "AZURE_OPENAI_API_KEY",

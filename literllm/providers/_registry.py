@@ -75,6 +75,13 @@ OPENAI_COMPATIBLE: tuple[OpenAICompatible, ...] = (
                      "DASHSCOPE_API_KEY",
                      note="Model Studio compatible mode (mainland China: "
                      "https://dashscope.aliyuncs.com/compatible-mode/v1 as base_url)"),
+    OpenAICompatible("github", "https://models.github.ai/inference", "GITHUB_TOKEN",
+                     also_key_env=("GITHUB_API_KEY",), aliases=("github_models",),
+                     note="docs.github.com: GitHub Models; the registry's "
+                     "models.inference.ai.azure.com is the former host"),
+    OpenAICompatible("zai", "https://api.z.ai/api/paas/v4", "ZAI_API_KEY",
+                     note="docs.z.ai (the GLM Coding Plan's own endpoint: "
+                     "https://api.z.ai/api/coding/paas/v4 as base_url)"),
     # Servers of one's own, no key needed.
     OpenAICompatible("ollama", "http://localhost:11434/v1", "OLLAMA_API_KEY",
                      stream_usage=True, local=True),
