@@ -156,3 +156,28 @@ async def test_cloudflare_streams_and_databricks_reaches_its_path() -> None:
                                r"/serving-endpoints/chat/completions"):
                 await client.chat_stream("databricks/my-endpoint", MESSAGES)
     assert [request.path for request in server.requests] == ["/v1/chat/completions"]
+
+
+async def test_azure_ai_foundry(monkeypatch: pytest.MonkeyPatch) -> None:
+    for variable in ("AZURE_AI_API_BASE", "AZURE_INFERENCE_ENDPOINT"):
+        monkeypatch.delenv(variable, raising=False)
+    with pytest.raises(ConfigurationError, match="endpoint"):
+        LlmClient(api_key=KEY)._prepare("azure_ai/mistral-large", MESSAGES, {}, stream=True)
+    monkeypatch.setenv("AZURE_AI_API_BASE", "https://res.services.ai.azure.com/models")
+    prepared = LlmClient(api_key=KEY)._prepare("azure_ai/mistral-large", MESSAGES, {},
+                                               stream=True)
+    assert prepared.request.url == ("https://res.services.ai.azure.com/models/chat/completions"
+                                    "?api-version=2024-05-01-preview")
+    v1 = LlmClient(api_key=KEY, provider_options={"azure_ai": {
+        "base_url": "https://res.openai.azure.com/openai/v1"}})
+    assert v1._prepare("azure_ai/m", MESSAGES, {}, stream=True).request.url == (
+        "https://res.openai.azure.com/openai/v1/chat/completions")
+    # Through the local server: the key goes as api-key, the deployment in the body.
+    async with LocalProvider(api_key=None) as server, LlmClient(
+        api_key=KEY, max_retries=0, provider_options={"azure_ai": {"base_url": server.base_url}},
+    ) as client:
+        assert (await (await client.chat_stream("azure_ai/mistral-large", MESSAGES)).final()
+                ).choices[0].message.content
+    sent = server.requests[0]
+    assert sent.headers["api-key"] == KEY and "Authorization" not in sent.headers
+    assert sent.json["model"] == "mistral-large"

@@ -138,6 +138,13 @@ _BUILTIN = [
         adapter="literllm.providers.bedrock:BedrockAdapter",
     ),
     Provider(
+        "azure_ai",
+        "",  # https://<resource>.services.ai.azure.com/models: base_url=, provider_options, env
+        "AZURE_AI_API_KEY",
+        also_key_env=("AZURE_INFERENCE_CREDENTIAL",),
+        adapter="literllm.providers.hosted:AzureAIAdapter",
+    ),
+    Provider(
         "cloudflare",
         "",  # https://api.cloudflare.com/client/v4/accounts/{account_id}/ai/v1
         "CLOUDFLARE_API_TOKEN",

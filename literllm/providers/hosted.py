@@ -4,6 +4,12 @@
   chat/completions``, a bearer API token (``CLOUDFLARE_API_TOKEN``, or the public registry's
   ``CLOUDFLARE_API_KEY``); the account id from ``provider_options={"cloudflare":
   {"account_id": ...}}`` or ``CLOUDFLARE_ACCOUNT_ID``.
+- Azure AI Foundry (Azure AI Model Inference API): ``POST {endpoint}/chat/completions?
+  api-version=2024-05-01-preview``, the model being the deployment's name, the key in
+  ``api-key``; the endpoint (``https://<resource>.services.ai.azure.com/models``) from
+  ``provider_options={"azure_ai": {"base_url": ...}}``, ``base_url=``, ``AZURE_AI_API_BASE``
+  or ``AZURE_INFERENCE_ENDPOINT``; an endpoint of Foundry's OpenAI v1 API (``.../openai/v1``)
+  takes no ``api-version``.
 - Databricks Model Serving: ``POST {workspace}/serving-endpoints/chat/completions``, the model
   name being the serving endpoint's; a personal access token (``DATABRICKS_TOKEN``); the
   workspace URL from ``provider_options={"databricks": {"base_url": ...}}`` (the workspace, or
@@ -14,16 +20,46 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from ..errors import ConfigurationError
+from ._auth import KeyHeader
 from ._base import join_url
 from .openai import OpenAIChatAdapter
 
-__all__ = ["CloudflareAdapter", "DatabricksAdapter"]
+if TYPE_CHECKING:
+    from ._base import Auth
+
+__all__ = ["AzureAIAdapter", "CloudflareAdapter", "DatabricksAdapter"]
 
 CLOUDFLARE_API = "https://api.cloudflare.com/client/v4/accounts/{account_id}/ai/v1"
+AZURE_AI_API_VERSION = "2024-05-01-preview"  # the Azure AI Model Inference API's
+
+
+class AzureAIAdapter(OpenAIChatAdapter):
+    """OpenAI-shaped chat completions on an Azure AI Foundry resource."""
+
+    __slots__ = ()
+    option_names = frozenset({"api_version"})
+
+    def url(self, model: str, base_url: str | None, options: Mapping[str, Any]) -> str:
+        endpoint = (base_url or os.environ.get("AZURE_AI_API_BASE")
+                    or os.environ.get("AZURE_INFERENCE_ENDPOINT"))
+        if not endpoint:
+            raise ConfigurationError(
+                "Azure AI Foundry needs the resource's endpoint: provider_options={'azure_ai': "
+                "{'base_url': 'https://<resource>.services.ai.azure.com/models'}}, base_url= or "
+                "AZURE_AI_API_BASE",
+                provider="azure_ai",
+            )
+        if endpoint.partition("?")[0].rstrip("/").endswith("/openai/v1"):
+            return join_url(endpoint, self.path)
+        version = options.get("api_version") or AZURE_AI_API_VERSION
+        return join_url(endpoint, self.path, f"api-version={quote(str(version), safe='')}")
+
+    def auth(self, key: str | None, options: Mapping[str, Any]) -> Auth | None:
+        return KeyHeader("api-key", key) if key is not None else None
 
 
 class CloudflareAdapter(OpenAIChatAdapter):
