@@ -478,11 +478,13 @@ def run_soak(*, quick: bool) -> list[Any]:
             )
         finally:
             loop.close()
+    waiting = ("1,000 connections, the rest wait for the pool" if concurrent > 1000
+               else "one connection each")
     print(
         f"\n  soak: {soak['sequential']:,} sequential streams x {chunks} chunks on one client: "
         f"{soak['sequential_wall']:.1f} s, {soak['sequential_errors']} errors, RSS "
         f"{soak['sequential_rss_growth_mib']:+.1f} MiB; then {soak['concurrent']:,} concurrent "
-        f"(1,000 connections, the rest wait for the pool): {soak['concurrent_wall']:.1f} s, "
+        f"({waiting}): {soak['concurrent_wall']:.1f} s, "
         f"{soak['concurrent_errors']} errors; RSS {soak['rss_growth_mib']:+.1f} MiB in all\n"
         f"        left after close(): {soak['timers_left']} timers, {soak['tasks_left']} tasks, "
         f"{soak['threads_left']} threads, {soak['fds_left']} file descriptors"
