@@ -79,6 +79,11 @@ OPENAI_COMPATIBLE: tuple[OpenAICompatible, ...] = (
                      also_key_env=("GITHUB_API_KEY",), aliases=("github_models",),
                      note="docs.github.com: GitHub Models; the registry's "
                      "models.inference.ai.azure.com is the former host"),
+    OpenAICompatible("codestral", "https://codestral.mistral.ai/v1", "CODESTRAL_API_KEY",
+                     note="Mistral's Codestral endpoint, with its own key (a La Plateforme key "
+                     "goes to mistral/)"),
+    OpenAICompatible("minimax", "https://api.minimax.io/v1", "MINIMAX_API_KEY",
+                     note="platform.minimax.io (China: https://api.minimaxi.com/v1 as base_url)"),
     OpenAICompatible("zai", "https://api.z.ai/api/paas/v4", "ZAI_API_KEY",
                      note="docs.z.ai (the GLM Coding Plan's own endpoint: "
                      "https://api.z.ai/api/coding/paas/v4 as base_url)"),
