@@ -145,6 +145,13 @@ _BUILTIN = [
         adapter="literllm.providers.hosted:AzureAIAdapter",
     ),
     Provider(
+        "watsonx",
+        "",  # the regional URL: base_url=, provider_options or WATSONX_URL
+        "WATSONX_APIKEY",
+        also_key_env=("WATSONX_API_KEY",),
+        adapter="literllm.providers.hosted:WatsonxAdapter",
+    ),
+    Provider(
         "cloudflare",
         "",  # https://api.cloudflare.com/client/v4/accounts/{account_id}/ai/v1
         "CLOUDFLARE_API_TOKEN",

@@ -1,7 +1,9 @@
-"""How a request is signed: a key header, AWS SigV4 (botocore), an OAuth token (google-auth).
+"""How a request is signed: a key header, AWS SigV4 (botocore), an OAuth token (google-auth),
+an IBM Cloud IAM token.
 
-No network I/O of literllm's own; the credential chains of botocore and google-auth may look
-things up (instance metadata, SSO, token refresh), so those run in a worker thread.
+The credential chains of botocore and google-auth may look things up (instance metadata, SSO,
+token refresh), and IBM's IAM exchange is one HTTP request an hour: these run in a worker
+thread, off the event loop and outside the client's connection pool.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from typing import Any
 from ..errors import ConfigurationError
 from ._base import HttpRequest
 
-__all__ = ["GoogleOAuth", "KeyHeader", "SigV4", "missing_extra"]
+__all__ = ["GoogleOAuth", "IBMCloudIAM", "KeyHeader", "SigV4", "missing_extra"]
+
+IBM_IAM_URL = "https://iam.cloud.ibm.com/identity/token"
 
 
 def missing_extra(package: str, extra: str, purpose: str) -> ConfigurationError:
@@ -140,4 +144,76 @@ class GoogleOAuth:
         if self._credentials is None or time.time() >= self._expires:
             await _in_thread(self._refresh)
         request.headers["Authorization"] = f"Bearer {self._credentials.token}"
+        return request
+
+
+class IBMCloudIAM:
+    """An IBM Cloud API key exchanged for an IAM access token (watsonx.ai), cached and
+    refreshed a minute before it expires; concurrent requests share one exchange."""
+
+    __slots__ = ("_api_key", "_expires", "_lock", "_token", "_url")
+
+    def __init__(self, api_key: str, url: str = IBM_IAM_URL) -> None:
+        self._api_key = api_key
+        self._url = url
+        self._token: str | None = None
+        self._expires = 0.0
+        self._lock: Any = None
+
+    def __repr__(self) -> str:
+        return f"IBMCloudIAM(url={self._url!r})"
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return tuple(s for s in (self._api_key, self._token) if s)
+
+    def _exchange(self) -> tuple[str, float]:
+        import json
+        import urllib.error
+        import urllib.parse
+        import urllib.request
+
+        from ..errors import APIConnectionError, AuthenticationError
+
+        data = urllib.parse.urlencode({
+            "grant_type": "urn:ibm:params:oauth:grant-type:apikey", "apikey": self._api_key,
+        }).encode()
+        request = urllib.request.Request(self._url, data=data, method="POST", headers={
+            "Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json",
+        })
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                body = json.loads(response.read(1 << 20))
+        except urllib.error.HTTPError as exc:
+            raise AuthenticationError(
+                f"watsonx: IBM Cloud IAM refused the API key (HTTP {exc.code})",
+                status_code=exc.code, provider="watsonx",
+            ) from None
+        except (OSError, ValueError) as exc:
+            raise APIConnectionError(
+                f"watsonx: cannot get an IAM token from {self._url}: {type(exc).__name__}",
+                provider="watsonx",
+            ) from None
+        token = body.get("access_token") if isinstance(body, dict) else None
+        if not isinstance(token, str) or not token:
+            raise AuthenticationError(
+                "watsonx: IBM Cloud IAM answered without an access token", provider="watsonx"
+            )
+        expiration = body.get("expiration")
+        if not isinstance(expiration, int | float):
+            lifetime = body.get("expires_in")
+            expiration = time.time() + (lifetime if isinstance(lifetime, int | float) else 3600)
+        return token, float(expiration) - 60
+
+    async def apply(self, request: HttpRequest) -> HttpRequest:
+        import asyncio
+
+        if self._token is None or time.time() >= self._expires:
+            loop = asyncio.get_running_loop()
+            if self._lock is None or self._lock[0] is not loop:
+                self._lock = (loop, asyncio.Lock())
+            async with self._lock[1]:
+                if self._token is None or time.time() >= self._expires:
+                    self._token, self._expires = await _in_thread(self._exchange)
+        request.headers["Authorization"] = f"Bearer {self._token}"
         return request

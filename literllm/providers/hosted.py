@@ -10,6 +10,12 @@
   ``provider_options={"azure_ai": {"base_url": ...}}``, ``base_url=``, ``AZURE_AI_API_BASE``
   or ``AZURE_INFERENCE_ENDPOINT``; an endpoint of Foundry's OpenAI v1 API (``.../openai/v1``)
   takes no ``api-version``.
+- IBM watsonx.ai: ``POST {url}/ml/v1/text/chat_stream?version=...`` (``/text/chat`` unstreamed)
+  with the model as ``model_id`` and the ``project_id`` (or ``space_id``) in the body, an IBM
+  Cloud API key (``WATSONX_APIKEY`` or ``WATSONX_API_KEY``) exchanged for an IAM token; the
+  regional URL (``https://us-south.ml.cloud.ibm.com``) from ``provider_options``, ``base_url=``
+  or ``WATSONX_URL``, the project from ``provider_options={"watsonx": {"project_id": ...}}`` or
+  ``WATSONX_PROJECT_ID``.
 - Databricks Model Serving: ``POST {workspace}/serving-endpoints/chat/completions``, the model
   name being the serving endpoint's; a personal access token (``DATABRICKS_TOKEN``); the
   workspace URL from ``provider_options={"databricks": {"base_url": ...}}`` (the workspace, or
@@ -19,22 +25,26 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+import orjson
+
 from ..errors import ConfigurationError
-from ._auth import KeyHeader
+from ._auth import IBM_IAM_URL, IBMCloudIAM, KeyHeader
 from ._base import join_url
 from .openai import OpenAIChatAdapter
 
 if TYPE_CHECKING:
-    from ._base import Auth
+    from ..types import Message, MessageParam
+    from ._base import Auth, HttpRequest
 
-__all__ = ["AzureAIAdapter", "CloudflareAdapter", "DatabricksAdapter"]
+__all__ = ["AzureAIAdapter", "CloudflareAdapter", "DatabricksAdapter", "WatsonxAdapter"]
 
 CLOUDFLARE_API = "https://api.cloudflare.com/client/v4/accounts/{account_id}/ai/v1"
 AZURE_AI_API_VERSION = "2024-05-01-preview"  # the Azure AI Model Inference API's
+WATSONX_API_VERSION = "2025-02-06"  # the date the requests were written against (IBM's docs)
 
 
 class AzureAIAdapter(OpenAIChatAdapter):
@@ -103,3 +113,60 @@ class DatabricksAdapter(OpenAIChatAdapter):
         if not root.endswith("/serving-endpoints"):
             root += "/serving-endpoints"
         return join_url(root + (f"?{query}" if query else ""), self.path)
+
+
+class WatsonxAdapter(OpenAIChatAdapter):
+    """OpenAI-shaped chat on IBM watsonx.ai (its chat API streams OpenAI-shaped chunks)."""
+
+    __slots__ = ()
+    option_names = frozenset({"project_id", "space_id", "api_version", "iam_url"})
+
+    def chat_request(
+        self,
+        model: str,
+        messages: Sequence[MessageParam | Message],
+        params: Mapping[str, Any],
+        *,
+        extra_body: Mapping[str, Any],
+        stream: bool,
+        base_url: str | None,
+        options: Mapping[str, Any],
+    ) -> HttpRequest:
+        root = base_url or os.environ.get("WATSONX_URL")
+        if not root:
+            raise ConfigurationError(
+                "watsonx needs its regional URL: provider_options={'watsonx': {'base_url': "
+                "'https://us-south.ml.cloud.ibm.com'}}, base_url= or WATSONX_URL",
+                provider="watsonx",
+            )
+        project = options.get("project_id") or os.environ.get("WATSONX_PROJECT_ID")
+        space = options.get("space_id") or os.environ.get("WATSONX_SPACE_ID")
+        if not project and not space:
+            raise ConfigurationError(
+                "watsonx needs a project or space: provider_options={'watsonx': "
+                "{'project_id': ...}} or WATSONX_PROJECT_ID (or space_id / WATSONX_SPACE_ID)",
+                provider="watsonx",
+            )
+        request = OpenAIChatAdapter.chat_request(
+            self, model, messages, params, extra_body={}, stream=stream,
+            base_url="http://placeholder", options=options,  # the URL is made below
+        )
+        body = orjson.loads(request.body or b"{}")
+        body["model_id"] = body.pop("model")
+        body.pop("stream", None)  # the path says it; the API takes no such field
+        body.pop("stream_options", None)
+        if project:
+            body["project_id"] = project
+        else:
+            body["space_id"] = space
+        body.update(extra_body)
+        version = quote(str(options.get("api_version") or WATSONX_API_VERSION), safe="")
+        path = "/ml/v1/text/chat_stream" if stream else "/ml/v1/text/chat"
+        return request._replace(
+            url=join_url(root, path, f"version={version}"), body=orjson.dumps(body)
+        )
+
+    def auth(self, key: str | None, options: Mapping[str, Any]) -> Auth | None:
+        if key is None:
+            return None
+        return IBMCloudIAM(key, str(options.get("iam_url") or IBM_IAM_URL))
