@@ -185,6 +185,7 @@ class IBMCloudIAM:
             with urllib.request.urlopen(request, timeout=30) as response:
                 body = json.loads(response.read(1 << 20))
         except urllib.error.HTTPError as exc:
+            exc.close()  # it holds the response (and its socket) open
             raise AuthenticationError(
                 f"watsonx: IBM Cloud IAM refused the API key (HTTP {exc.code})",
                 status_code=exc.code, provider="watsonx",
