@@ -84,6 +84,14 @@ OPENAI_COMPATIBLE: tuple[OpenAICompatible, ...] = (
                      "goes to mistral/)"),
     OpenAICompatible("minimax", "https://api.minimax.io/v1", "MINIMAX_API_KEY",
                      note="platform.minimax.io (China: https://api.minimaxi.com/v1 as base_url)"),
+    OpenAICompatible("scaleway", "https://api.scaleway.ai/v1", "SCW_SECRET_KEY",
+                     note="scaleway.com Generative APIs (a dedicated deployment: its own "
+                     "base_url)"),
+    OpenAICompatible("venice", "https://api.venice.ai/api/v1", "VENICE_API_KEY",
+                     note="docs.venice.ai"),
+    OpenAICompatible("featherless_ai", "https://api.featherless.ai/v1", "FEATHERLESS_API_KEY",
+                     also_key_env=("FEATHERLESS_AI_API_KEY",), aliases=("featherless",),
+                     note="featherless.ai docs"),
     OpenAICompatible("zai", "https://api.z.ai/api/paas/v4", "ZAI_API_KEY",
                      note="docs.z.ai (the GLM Coding Plan's own endpoint: "
                      "https://api.z.ai/api/coding/paas/v4 as base_url)"),
