@@ -92,6 +92,9 @@ OPENAI_COMPATIBLE: tuple[OpenAICompatible, ...] = (
     OpenAICompatible("featherless_ai", "https://api.featherless.ai/v1", "FEATHERLESS_API_KEY",
                      also_key_env=("FEATHERLESS_AI_API_KEY",), aliases=("featherless",),
                      note="featherless.ai docs"),
+    OpenAICompatible("vercel_ai_gateway", "https://ai-gateway.vercel.sh/v1", "AI_GATEWAY_API_KEY",
+                     also_key_env=("VERCEL_AI_GATEWAY_API_KEY",), aliases=("vercel",),
+                     note="vercel.com AI Gateway docs (AI_GATEWAY_API_KEY is Vercel's own)"),
     OpenAICompatible("zai", "https://api.z.ai/api/paas/v4", "ZAI_API_KEY",
                      note="docs.z.ai (the GLM Coding Plan's own endpoint: "
                      "https://api.z.ai/api/coding/paas/v4 as base_url)"),
@@ -127,4 +130,5 @@ LEFT_OUT: dict[str, str] = {
     "langgraph": "an agent server, not a chat API",
     "datarobot": "a URL per deployment: use hosted_vllm/ or custom_openai/ with its base_url",
     "gigachat": "an OAuth token exchange of its own, not yet built",
+    "lambda_ai": "Lambda's Inference API has been shut down (docs.lambda.ai)",
 }
