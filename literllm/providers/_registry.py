@@ -130,5 +130,5 @@ LEFT_OUT: dict[str, str] = {
     "langgraph": "an agent server, not a chat API",
     "datarobot": "a URL per deployment: use hosted_vllm/ or custom_openai/ with its base_url",
     "gigachat": "an OAuth token exchange of its own, not yet built",
-    "lambda_ai": "Lambda's Inference API has been shut down (docs.lambda.ai)",
+    "lambda_ai": "Lambda's Inference API has been shut down, says docs.lambda.ai",
 }
