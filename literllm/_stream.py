@@ -380,9 +380,7 @@ class ChatStream:
             except _Interrupted:
                 continue  # the error was recorded before the reader was woken
             except _ConnectionLost as exc:
-                delivered = self._deliver_unread()
-                self._end_of_body(exc.args[0] or exc, how="the response's framing broke")
-                if delivered:
+                if self._connection_failed(exc.args[0] or exc, "the response's framing broke"):
                     return
                 continue
             except _IdleTimeout as exc:
@@ -433,11 +431,11 @@ class ChatStream:
                 self._pos = 0
                 return
 
-    def _connection_failed(self, exc: BaseException) -> bool:
-        """Record the failure; true when bytes that arrived before it made events, which are
-        then delivered before the error."""
+    def _connection_failed(self, exc: BaseException, how: str = "") -> bool:
+        """Record the failure (``how``: what broke, in our words); true when bytes that
+        arrived before it made events, which are then delivered before the error."""
         delivered = self._deliver_unread()
-        self._transport_failed(exc)
+        self._transport_failed(exc, how)
         return delivered
 
     def _deliver_unread(self) -> bool:
@@ -462,13 +460,13 @@ class ChatStream:
         self._pos = 0
         return True
 
-    def _transport_failed(self, exc: BaseException) -> None:
+    def _transport_failed(self, exc: BaseException, how: str = "") -> None:
         if isinstance(exc, TimeoutError):
             # Not ours (that is _IdleTimeout): aiohttp's, i.e. the request's total timeout.
             kind = "total" if self._total is not None else "read"
             self._fail(StreamTimeoutError(f"{kind} timeout expired", timeout_kind=kind), exc)
         else:
-            self._end_of_body(exc)
+            self._end_of_body(exc, how)
 
     def _end_of_body(self, cause: BaseException | None, how: str = "") -> None:
         """The body ended (``cause``: the connection broke): finished, or truncated?"""
