@@ -44,13 +44,24 @@ class Proxy(NamedTuple):
     password: str | None
 
     @property
+    def _pair(self) -> str | None:
+        if self.login is None and self.password is None:
+            return None
+        return f"{self.login or ''}:{self.password or ''}"
+
+    @property
+    def authorization(self) -> str | None:
+        """The ``Proxy-Authorization`` value for the URL's credentials (``None``: none)."""
+        pair = self._pair
+        return None if pair is None else "Basic " + base64.b64encode(pair.encode()).decode()
+
+    @property
     def secrets(self) -> tuple[str, ...]:
         """Every form the credentials may take in what a proxy or aiohttp says back."""
-        if self.login is None and self.password is None:
+        pair, authorization = self._pair, self.authorization
+        if pair is None or authorization is None:
             return ()
-        login, password = self.login or "", self.password or ""
-        pair = f"{login}:{password}"
-        forms = {password, pair, base64.b64encode(pair.encode()).decode()}
+        forms = {self.password or "", pair, authorization.removeprefix("Basic ")}
         return tuple(sorted((form for form in forms if form), key=len, reverse=True))
 
     def __repr__(self) -> str:

@@ -105,13 +105,9 @@ _PROXY_HINTS = {
 
 def _proxy_headers(proxy: Proxy) -> dict[str, str] | None:
     """``Proxy-Authorization`` for a proxy URL's credentials (aiohttp sends it on ``CONNECT``,
-    or with a plain-http request). Built here: aiohttp 3.14 deprecates ``BasicAuth``."""
-    if proxy.login is None and proxy.password is None:
-        return None
-    import base64
-
-    pair = f"{proxy.login or ''}:{proxy.password or ''}".encode()
-    return {"Proxy-Authorization": "Basic " + base64.b64encode(pair).decode()}
+    or with a plain-http request). Not aiohttp's ``proxy_auth``: 3.14 deprecates ``BasicAuth``."""
+    authorization = proxy.authorization
+    return None if authorization is None else {"Proxy-Authorization": authorization}
 
 
 def _with_proxy_login(request: HttpRequest, proxy: Proxy | None) -> Mapping[str, str]:
