@@ -41,8 +41,7 @@ class ProviderSettings(NamedTuple):
     """One provider's settings, merged from its options, the client's and the environment's
     (a call's own arguments are applied on top by the client)."""
 
-    base_url: str | None  # None: the provider's default
-    own_base_url: bool  # the caller chose the server (then it decides whether a key is needed)
+    base_url: str | None  # None: the provider's default; else the caller chose the server
     api_key: str | Mapping[str, str] | None  # the provider's, else the client's
     headers: Mapping[str, str]
     timeout: Timeout
@@ -126,7 +125,6 @@ def merge(
                 break
     return ProviderSettings(
         base_url=base_url,
-        own_base_url=base_url is not None,
         api_key=options.get("api_key") or client_key,
         headers={**client_headers, **(options.get("headers") or {})},
         timeout=options.get("timeout") or client_timeout,

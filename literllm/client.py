@@ -449,7 +449,7 @@ class LlmClient:
             )
         # A base URL of the caller's (a local vLLM or Ollama, a proxy) is a server the caller
         # chose: whether it wants a key is the server's to say (with a 401).
-        if key is None and provider.requires_key and not settings.own_base_url:
+        if key is None and provider.requires_key and settings.base_url is None:
             raise MissingApiKeyError(
                 f"no API key for {provider.name}: pass api_key= or set {provider.api_key_env}",
                 provider=provider.name,
