@@ -34,7 +34,9 @@ class AzureOpenAIAdapter(OpenAIChatAdapter):
     __slots__ = ()
     option_names = frozenset({"api_version"})
 
-    def url(self, model: str, base_url: str | None, options: Mapping[str, Any]) -> str:
+    def url(
+        self, model: str, base_url: str | None, options: Mapping[str, Any], stream: bool
+    ) -> str:
         endpoint = base_url or options.get("base_url") or os.environ.get("AZURE_OPENAI_ENDPOINT")
         if not endpoint:
             raise ConfigurationError(

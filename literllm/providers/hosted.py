@@ -29,8 +29,6 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-import orjson
-
 from ..errors import ConfigurationError
 from ._auth import IBM_IAM_URL, IBMCloudIAM, KeyHeader
 from ._base import join_url
@@ -38,7 +36,7 @@ from .openai import OpenAIChatAdapter
 
 if TYPE_CHECKING:
     from ..types import Message, MessageParam
-    from ._base import Auth, HttpRequest
+    from ._base import Auth
 
 __all__ = ["AzureAIAdapter", "CloudflareAdapter", "DatabricksAdapter", "WatsonxAdapter"]
 
@@ -53,7 +51,9 @@ class AzureAIAdapter(OpenAIChatAdapter):
     __slots__ = ()
     option_names = frozenset({"api_version"})
 
-    def url(self, model: str, base_url: str | None, options: Mapping[str, Any]) -> str:
+    def url(
+        self, model: str, base_url: str | None, options: Mapping[str, Any], stream: bool
+    ) -> str:
         endpoint = (base_url or os.environ.get("AZURE_AI_API_BASE")
                     or os.environ.get("AZURE_INFERENCE_ENDPOINT"))
         if not endpoint:
@@ -78,7 +78,9 @@ class CloudflareAdapter(OpenAIChatAdapter):
     __slots__ = ()
     option_names = frozenset({"account_id"})
 
-    def url(self, model: str, base_url: str | None, options: Mapping[str, Any]) -> str:
+    def url(
+        self, model: str, base_url: str | None, options: Mapping[str, Any], stream: bool
+    ) -> str:
         if base_url:
             return join_url(base_url, self.path)
         account = options.get("account_id") or os.environ.get("CLOUDFLARE_ACCOUNT_ID")
@@ -97,7 +99,9 @@ class DatabricksAdapter(OpenAIChatAdapter):
 
     __slots__ = ()
 
-    def url(self, model: str, base_url: str | None, options: Mapping[str, Any]) -> str:
+    def url(
+        self, model: str, base_url: str | None, options: Mapping[str, Any], stream: bool
+    ) -> str:
         workspace = base_url or os.environ.get("DATABRICKS_HOST")
         if not workspace:
             raise ConfigurationError(
@@ -121,17 +125,9 @@ class WatsonxAdapter(OpenAIChatAdapter):
     __slots__ = ()
     option_names = frozenset({"project_id", "space_id", "api_version", "iam_url"})
 
-    def chat_request(
-        self,
-        model: str,
-        messages: Sequence[MessageParam | Message],
-        params: Mapping[str, Any],
-        *,
-        extra_body: Mapping[str, Any],
-        stream: bool,
-        base_url: str | None,
-        options: Mapping[str, Any],
-    ) -> HttpRequest:
+    def url(
+        self, model: str, base_url: str | None, options: Mapping[str, Any], stream: bool
+    ) -> str:
         root = base_url or os.environ.get("WATSONX_URL")
         if not root:
             raise ConfigurationError(
@@ -139,6 +135,19 @@ class WatsonxAdapter(OpenAIChatAdapter):
                 "'https://us-south.ml.cloud.ibm.com'}}, base_url= or WATSONX_URL",
                 provider="watsonx",
             )
+        version = quote(str(options.get("api_version") or WATSONX_API_VERSION), safe="")
+        path = "/ml/v1/text/chat_stream" if stream else "/ml/v1/text/chat"
+        return join_url(root, path, f"version={version}")
+
+    def request_body(  # noqa: PLR0917  (as OpenAIChatAdapter's)
+        self,
+        model: str,
+        messages: Sequence[MessageParam | Message],
+        params: Mapping[str, Any],
+        extra_body: Mapping[str, Any],
+        stream: bool,
+        options: Mapping[str, Any],
+    ) -> dict[str, Any]:
         project = options.get("project_id") or os.environ.get("WATSONX_PROJECT_ID")
         space = options.get("space_id") or os.environ.get("WATSONX_SPACE_ID")
         if not project and not space:
@@ -147,11 +156,7 @@ class WatsonxAdapter(OpenAIChatAdapter):
                 "{'project_id': ...}} or WATSONX_PROJECT_ID (or space_id / WATSONX_SPACE_ID)",
                 provider="watsonx",
             )
-        request = OpenAIChatAdapter.chat_request(
-            self, model, messages, params, extra_body={}, stream=stream,
-            base_url="http://placeholder", options=options,  # the URL is made below
-        )
-        body = orjson.loads(request.body or b"{}")
+        body = super().request_body(model, messages, params, {}, stream, options)
         body["model_id"] = body.pop("model")
         body.pop("stream", None)  # the path says it; the API takes no such field
         body.pop("stream_options", None)
@@ -160,11 +165,7 @@ class WatsonxAdapter(OpenAIChatAdapter):
         else:
             body["space_id"] = space
         body.update(extra_body)
-        version = quote(str(options.get("api_version") or WATSONX_API_VERSION), safe="")
-        path = "/ml/v1/text/chat_stream" if stream else "/ml/v1/text/chat"
-        return request._replace(
-            url=join_url(root, path, f"version={version}"), body=orjson.dumps(body)
-        )
+        return body
 
     def auth(self, key: str | None, options: Mapping[str, Any]) -> Auth | None:
         if key is None:

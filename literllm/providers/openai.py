@@ -67,7 +67,9 @@ class OpenAIChatAdapter:
     def __init__(self, provider: Provider) -> None:
         self._provider = provider
 
-    def url(self, model: str, base_url: str | None, options: Mapping[str, Any]) -> str:
+    def url(
+        self, model: str, base_url: str | None, options: Mapping[str, Any], stream: bool
+    ) -> str:
         base = base_url or self._provider.base_url
         if not base:
             name = self._provider.name
@@ -89,6 +91,24 @@ class OpenAIChatAdapter:
         base_url: str | None,
         options: Mapping[str, Any],
     ) -> HttpRequest:
+        url = self.url(model, base_url, options, stream)
+        body = self.request_body(model, messages, params, extra_body, stream, options)
+        headers = {
+            "Content-Type": "application/json",
+            "Accept": "text/event-stream" if stream else "application/json",
+        }
+        return HttpRequest("POST", url, headers, orjson.dumps(body))
+
+    def request_body(  # noqa: PLR0917  (the chat_request arguments a body is made of)
+        self,
+        model: str,
+        messages: Sequence[MessageParam | Message],
+        params: Mapping[str, Any],
+        extra_body: Mapping[str, Any],
+        stream: bool,
+        options: Mapping[str, Any],
+    ) -> dict[str, Any]:
+        """The JSON body (a subclass reshapes it for a platform of the same family)."""
         body: dict[str, Any] = {"model": model, "messages": outbound_messages(messages)}
         body.update(params)
         for ours, theirs in self._provider.renames:
@@ -101,13 +121,7 @@ class OpenAIChatAdapter:
                 body["stream_options"] = {"include_usage": True}
         else:
             body.pop("stream_options", None)
-        headers = {
-            "Content-Type": "application/json",
-            "Accept": "text/event-stream" if stream else "application/json",
-        }
-        return HttpRequest(
-            "POST", self.url(model, base_url, options), headers, orjson.dumps(body)
-        )
+        return body
 
     def auth(self, key: str | None, options: Mapping[str, Any]) -> Auth | None:
         if key is None:
