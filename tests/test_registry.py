@@ -4,7 +4,6 @@ is the data's, and providers without a URL of their own ask for one before any I
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +28,8 @@ async def test_every_entry_streams_through_the_local_server(
     async with LocalProvider(api_key=KEY) as server, LlmClient(
         api_key=KEY, provider_options={row.name: {"base_url": server.base_url}}, max_retries=0,
     ) as client:
-        final = await (await client.chat_stream(f"{row.name}/some-model", MESSAGES)).final()
+        final = await (await client.chat_stream(f"{row.name}/some-model", MESSAGES,
+                                                max_completion_tokens=7)).final()
         assert final.choices[0].message.content
         for alias in row.aliases:
             await (await client.chat_stream(f"{alias}/some-model", MESSAGES)).final()
@@ -38,6 +38,9 @@ async def test_every_entry_streams_through_the_local_server(
     assert sent.headers["Authorization"] == f"Bearer {KEY}"
     assert sent.json["model"] == "some-model" and sent.json["stream"] is True
     assert ("stream_options" in sent.json) is row.stream_usage
+    renamed = dict(row.renames).get("max_completion_tokens", "max_completion_tokens")
+    assert sent.json[renamed] == 7
+    assert ("max_completion_tokens" in sent.json) is (renamed == "max_completion_tokens")
 
 
 @pytest.mark.parametrize("row", [r for r in ROWS if r.values[0].base_url])
@@ -97,23 +100,59 @@ async def test_renamed_parameters_reach_the_wire(monkeypatch: pytest.MonkeyPatch
     assert body["max_tokens"] == 5 and "max_completion_tokens" not in body
 
 
-def test_the_readme_table_is_the_data() -> None:
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    start = readme.index("<!-- openai-compatible-table")
-    table = readme[start:readme.index("\n\n", start)]
-    rows = [line for line in table.splitlines()[3:] if line.startswith("|")]
-    names = [re.match(r"\| `([^`]+)`", line).group(1) for line in rows]  # type: ignore[union-attr]
-    assert names == [row.name for row in OPENAI_COMPATIBLE]
-    for line, row in zip(rows, OPENAI_COMPATIBLE, strict=True):
-        if row.base_url:
-            assert f"`{row.base_url}`" in line
-        for variable in (row.key_env, *row.also_key_env):
-            if variable:
-                assert f"`{variable}`" in line
-        for alias in row.aliases:
-            assert f"`{alias}/`" in line
-    for name in LEFT_OUT:
-        assert f"`{name}`" in readme
+TABLE_MARKER = "<!-- openai-compatible-table"
+LEFT_OUT_MARKER = "<!-- left-out-providers"
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def table_markdown() -> str:
+    lines = ["| provider | base URL | key variables | also answers to |", "|---|---|---|---|"]
+    for row in OPENAI_COMPATIBLE:
+        name = f"`{row.name}`" + (" (no key needed)" if row.local and row.base_url else "")
+        url = f"`{row.base_url}`" if row.base_url else "yours (`base_url=` or `provider_options`)"
+        keys = ", ".join(f"`{v}`" for v in (row.key_env, *row.also_key_env) if v) or "-"
+        aliases = ", ".join(f"`{alias}/`" for alias in row.aliases)
+        lines.append(f"| {name} | {url} | {keys} | {aliases} |")
+    return "\n".join(lines)
+
+
+def left_out_markdown() -> str:
+    return "\n".join(f"- `{name}`: {reason}" for name, reason in LEFT_OUT.items())
+
+
+def _block(readme: str, marker: str) -> tuple[int, int]:
+    """Where the generated lines after ``marker``'s comment line start and end."""
+    start = readme.index("\n", readme.index(marker)) + 1
+    return start, readme.index("\n\n", start)
+
+
+def regenerate_readme() -> None:
+    readme = README.read_text()
+    for marker, text in ((TABLE_MARKER, table_markdown()), (LEFT_OUT_MARKER, left_out_markdown())):
+        start, end = _block(readme, marker)
+        readme = readme[:start] + text + readme[end:]
+    README.write_text(readme)
+
+
+def test_the_readme_tables_are_the_data() -> None:
+    """Run this file with python to rewrite them after changing the registry."""
+    readme = README.read_text()
+    for marker, text in ((TABLE_MARKER, table_markdown()), (LEFT_OUT_MARKER, left_out_markdown())):
+        start, end = _block(readme, marker)
+        assert readme[start:end] == text, f"README out of date: python {__file__}"
+
+
+def test_the_registry_covers_the_public_registry() -> None:
+    """Every chat provider of ../shared/registry is either a row (by name or alias) or left
+    out with a reason."""
+    tsv = Path(__file__).resolve().parents[2] / "shared" / "registry" / "chat_providers.tsv"
+    if not tsv.is_file():
+        pytest.skip(f"the public registry's facts are not at {tsv} (CI has ../shared)")
+    names = {line.split("\t", 1)[0] for line in tsv.read_text().splitlines()[1:] if line}
+    known = {row.name for row in OPENAI_COMPATIBLE} | {
+        alias for row in OPENAI_COMPATIBLE for alias in row.aliases}
+    assert names - known - set(LEFT_OUT) == set()
+    assert not known & set(LEFT_OUT)
 
 
 def test_left_out_providers_are_not_routed() -> None:
@@ -181,3 +220,7 @@ async def test_azure_ai_foundry(monkeypatch: pytest.MonkeyPatch) -> None:
     sent = server.requests[0]
     assert sent.headers["api-key"] == KEY and "Authorization" not in sent.headers
     assert sent.json["model"] == "mistral-large"
+
+
+if __name__ == "__main__":
+    regenerate_readme()
