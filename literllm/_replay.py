@@ -211,9 +211,12 @@ def _play(
     provider: str,
     split: int | tuple[str, int] | None,
     received: StreamAccumulator,
+    *,
+    guess_format: bool = True,
 ) -> Iterator[ChatCompletionChunk]:
     """The chunks of ``data`` through ``adapter``, each added to ``received``; the live
-    stream's errors, told what came before."""
+    stream's errors, told what came before (and, for a body that failed before any of the
+    reply came through, which other wire format it plays as)."""
     try:
         for piece in _pieces(data, split):
             failure: MalformedChunkError | None = None
@@ -238,6 +241,13 @@ def _play(
                 raise failure
         adapter.finish()
     except StreamError as exc:
+        if guess_format and not _said_anything(completion_of(received, adapter)):
+            other = _format_of(data, provider)
+            if other is not None:
+                raise ConfigurationError(
+                    f"this body is not {provider!r}'s wire format: it replays as {other!r}'s "
+                    f"(replay it with provider={other!r}); as {provider!r}: {exc.message}"
+                ) from exc
         text = "".join(part for part in adapter.text_parts if isinstance(part, str))
         exc.chunks_received = received.chunks
         exc.text = text
@@ -246,6 +256,38 @@ def _play(
         exc.message = f"{exc.message} (after {received.chunks} chunks, {len(text)} characters)"
         exc.args = (exc.message,)
         raise
+
+
+# One provider per wire format of the same transport, tried in turn by _format_of.
+_SSE_FORMATS = ("openai", "anthropic", "gemini", "cohere")
+
+
+def _format_of(data: bytes, provider: str) -> str | None:
+    """The first other SSE wire format that plays ``data`` through to its end and finds a
+    reply in it, if any: what a body that is not ``provider``'s looks like."""
+    own = get_provider(provider).adapter
+    for candidate in _SSE_FORMATS:
+        if get_provider(candidate).adapter == own:
+            continue
+        adapter = get_provider(candidate).load_adapter().new_stream("", None)
+        if adapter.content_type == _EVENTSTREAM:
+            continue
+        received = StreamAccumulator()
+        try:
+            for _chunk in _play(adapter, data, candidate, None, received, guess_format=False):
+                pass
+        except Exception:
+            continue
+        if _said_anything(completion_of(received, adapter)):
+            return candidate
+    return None
+
+
+def _said_anything(completion: ChatCompletion) -> bool:
+    """Whether a reply holds any text, reasoning or tool call (a body read in another wire
+    format by a lenient adapter holds none)."""
+    return any(choice.message.content or choice.message.reasoning_content
+               or choice.message.tool_calls for choice in completion.choices)
 
 
 def replay_events(

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Unpack
 
 from . import _retry
 from ._config import Timeout, as_timeout, log
+from ._params import check_params
 from ._pool import NO_SLOT, ConnectionSlots, PoolTimeout, Slot
 from ._secrets import redact, redact_value, scrub_chain
 from ._stream import ChatStream
@@ -257,16 +258,6 @@ class _PreparedRequest(NamedTuple):
 
     def __repr__(self) -> str:  # never show headers: they hold the key
         return f"_PreparedRequest(provider={self.provider.name!r}, request={self.request!r})"
-
-
-_CHAT_PARAMS = frozenset(ChatParams.__annotations__)
-
-
-def _check_params(method: str, params: Mapping[str, Any]) -> None:
-    unknown = params.keys() - _CHAT_PARAMS
-    if unknown:
-        # What Python says for a keyword a function does not take.
-        raise TypeError(f"{method}() got an unexpected keyword argument {min(unknown)!r}")
 
 
 class LlmClient:
@@ -707,7 +698,7 @@ class LlmClient:
         event stream, a ``ConfigurationError`` (unroutable model, missing key, ...) before
         any I/O. ``messages`` may hold ``Message`` objects (a reply sent back as a turn).
         """
-        _check_params("chat_stream", params)
+        check_params("chat_stream", params)
         prepared = self._prepare(model, messages, params, stream=True)
         # Before anything is sent: a destination that cannot be written is a ConfigurationError.
         recorder = self._open_recording(params, prepared)
@@ -794,7 +785,7 @@ class LlmClient:
 
         A reply larger than ``max_response_size`` raises ``ResponseTooLargeError``.
         """
-        _check_params("chat", params)
+        check_params("chat", params)
         if params.get("record_to") is not None:
             raise ConfigurationError("record_to= records streams: use it with chat_stream()")
         prepared = self._prepare(model, messages, params, stream=False)

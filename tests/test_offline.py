@@ -149,6 +149,36 @@ def test_replay_refuses_the_wrong_format_and_bad_sources(tmp_path: Path) -> None
         list(replay(b"data: {}\n\n", "nonesuch"))
 
 
+SSE_FORMATS = ["openai", "anthropic", "gemini", "cohere"]
+
+
+@pytest.mark.parametrize("actual", SSE_FORMATS)
+@pytest.mark.parametrize("claimed", SSE_FORMATS)
+def test_replay_with_the_wrong_provider_names_the_right_one(actual: str, claimed: str) -> None:
+    body = WIRE_FORMATS[actual].stream_body(random_reply(3))
+    if actual == claimed:
+        assert list(replay(body, claimed))
+        return
+    try:
+        chunks = list(replay(body, claimed))
+    except ConfigurationError as exc:
+        assert f"not {claimed!r}'s wire format: it replays as {actual!r}'s" in str(exc)
+        assert isinstance(exc.__cause__, StreamError)
+    except StreamError as exc:  # another format's error that is not "this is not my format"
+        pytest.fail(f"{actual} replayed as {claimed}: {exc!r}")
+    else:  # a body another format reads without complaint must at least not lose the text
+        pytest.fail(f"{actual} replayed as {claimed} without an error: {len(chunks)} chunks")
+
+
+def test_cli_replay_with_the_wrong_provider_says_which(tmp_path: Path) -> None:
+    body = tmp_path / "reply.sse"
+    body.write_bytes(WIRE_FORMATS["anthropic"].stream_body(random_reply(4)))
+    result = literllm_cli("replay", str(body), "--provider", "openai")
+    assert result.returncode == 1
+    assert "not 'openai''s wire format: it replays as 'anthropic''s" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
 @pytest.mark.parametrize("provider", ["openai", "anthropic", "bedrock", "gemini", "cohere"])
 async def test_a_recorded_stream_replays_to_identical_chunks(
     tmp_path: Path, provider: str

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
-from literllm import ChatCompletion, LlmClient, Message
+from literllm import ChatCompletion, ConfigurationError, LlmClient, Message
 from literllm.testing import LocalProvider, sse_body
 from literllm.types import MessageParam
 
@@ -128,11 +129,54 @@ async def test_to_dict_of_streamed_chunks_and_completions(client: LlmClient) -> 
 async def test_unknown_keyword_is_a_type_error_before_io(
     server: LocalProvider, client: LlmClient
 ) -> None:
-    with pytest.raises(TypeError, match="unexpected keyword argument 'temprature'"):
+    with pytest.raises(TypeError, match="unexpected keyword argument 'temprature' "
+                       r"\(did you mean 'temperature'\?\)"):
         await client.chat_stream("openai/gpt-4o", [], temprature=0.2)  # type: ignore[call-arg]
-    with pytest.raises(TypeError, match="chat\\(\\) got an unexpected keyword argument 'stream'"):
+    # openai-python's stream=True: the error says which method does what.
+    with pytest.raises(TypeError, match=r"chat\(\) takes no stream= argument: it returns the "
+                       r"whole reply; use chat_stream\(\)"):
         await client.chat("openai/gpt-4o", [], stream=True)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match=r"chat_stream\(\) takes no stream= argument: it always "
+                       r"streams; use chat\(\)"):
+        await client.chat_stream("openai/gpt-4o", [], stream=True)  # type: ignore[call-arg]
     assert server.requests == []
+
+
+@pytest.mark.parametrize(("params", "message"), [
+    ({"temperature": "hot"}, "temperature must be a number, not str 'hot'"),
+    ({"temperature": True}, "temperature must be a number, not bool"),
+    ({"temperature": float("inf")}, "temperature must be a finite number"),
+    ({"max_tokens": -5}, "max_tokens must be at least 1, not -5"),
+    ({"max_tokens": 0}, "max_tokens must be at least 1"),
+    ({"max_completion_tokens": 2.5}, "max_completion_tokens must be an integer, not float"),
+    ({"n": 0}, "n must be at least 1"),
+    ({"stop": [1, 2]}, "stop must be a string or a list of strings"),
+    ({"stop": b"x"}, "stop must be a string or a list of strings"),
+    ({"tools": {"type": "function"}}, "tools must be a list of mappings"),
+    ({"tool_choice": "sometimes"}, "tool_choice must be one of 'none', 'auto', 'required'"),
+    ({"reasoning_effort": "max"}, "extra_body= sends a provider's own value"),
+    ({"logprobs": "yes"}, "logprobs must be True or False"),
+    ({"response_format": "json"}, "response_format must be a mapping"),
+    ({"extra_headers": [("a", "b")]}, "extra_headers must be a mapping"),
+    ({"timeout": "10"}, "timeout must be a number or a Timeout"),
+])
+async def test_wrong_typed_parameters_fail_before_io(
+    server: LocalProvider, client: LlmClient, params: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ConfigurationError, match=re.escape(message)):
+        await client.chat_stream("openai/gpt-4o", [{"role": "user", "content": "x"}], **params)
+    with pytest.raises(ConfigurationError, match=re.escape(message)):
+        await client.chat("openai/gpt-4o", [{"role": "user", "content": "x"}], **params)
+    assert server.requests == []
+
+
+async def test_right_typed_parameters_pass(server: LocalProvider, client: LlmClient) -> None:
+    await client.chat("openai/gpt-4o", [{"role": "user", "content": "x"}], temperature=1,
+                      top_p=0.5, max_tokens=3, stop="\n", seed=7, logprobs=True, top_logprobs=0,
+                      tool_choice={"type": "function", "function": {"name": "f"}},
+                      tools=[{"type": "function", "function": {"name": "f"}}],
+                      reasoning_effort="low", timeout=5, extra_body={"top_k": 3})
+    assert server.requests[0].json["top_k"] == 3
 
 
 async def test_plain_dicts_and_typed_params_reach_the_wire(
