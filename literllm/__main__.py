@@ -1,6 +1,8 @@
 """``python -m literllm`` (and the ``literllm`` command): chat, replay, bench.
 
     literllm chat openai/gpt-4o "Say hello"         # live; the key from the environment
+    echo "Say hello" | literllm chat qwen3 --base-url http://localhost:8000/v1 --stats
+    literllm chat openai/gpt-4o --system "Be brief" --param temperature=0.2 "Why?"
     literllm replay body.sse --provider anthropic    # the text, as it streams
     literllm replay body.bin --provider bedrock --final
     literllm bench --quick
@@ -76,21 +78,120 @@ def _replay(args: argparse.Namespace) -> int:
     return 0
 
 
+def _prompt(args: argparse.Namespace) -> str:
+    if args.prompt is not None:
+        return str(args.prompt)
+    text = "" if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read()
+    if not text.strip():
+        raise _UsageError("no prompt: give it as an argument, or pipe it in on standard input")
+    return text
+
+
+def _typed_params(pairs: Sequence[str]) -> dict[str, Any]:
+    """``--param key=value`` pairs, each value typed as ``ChatParams`` types that key: JSON
+    where JSON fits the type (``0.2``, ``64``, ``true``, ``["a","b"]``, ``{...}``), else the
+    text itself (``stop=END``, ``user=1234``)."""
+    import orjson
+
+    from ._params import check_params, matches_type
+
+    params: dict[str, Any] = {}
+    for pair in pairs:
+        key, equals, text = pair.partition("=")
+        if not equals or not key:
+            raise _UsageError(f"--param {pair!r}: write it as key=value")
+        try:
+            value: Any = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            value = text
+        if not matches_type(key, value) and matches_type(key, text):
+            value = text
+        params[key] = value
+    try:
+        check_params("chat_stream", params)
+    except TypeError as exc:  # an unknown key: say it as the CLI's own mistake
+        raise _UsageError(f"--param: {exc}") from None
+    return params
+
+
+def _base_url_from_env(model: str) -> tuple[str, str] | None:
+    """``{PROVIDER}_BASE_URL`` for the model's provider, when set: the way the official SDKs
+    let a shell point a tool at a local or self-hosted server."""
+    import os
+    import re
+
+    from .providers import resolve_model
+
+    try:
+        provider = resolve_model(model)[0].name
+    except Exception:  # unroutable: the client says so, with the known prefixes
+        return None
+    variable = re.sub(r"[^A-Za-z0-9]", "_", provider).upper() + "_BASE_URL"
+    value = os.environ.get(variable)
+    return (provider, value) if value else None
+
+
 async def _chat(args: argparse.Namespace) -> int:
+    import os
+    import time
+
     from .client import LlmClient
 
-    async with LlmClient() as client, await client.chat_stream(
-        args.model, [{"role": "user", "content": args.prompt}]
+    params = _typed_params(args.param)
+    if args.api_key_env:
+        key = os.environ.get(args.api_key_env)
+        if not key:
+            raise _UsageError(f"--api-key-env {args.api_key_env}: that variable is not set")
+        params["api_key"] = key
+    messages: list[Any] = []
+    if args.system is not None:
+        messages.append({"role": "system", "content": args.system})
+    messages.append({"role": "user", "content": _prompt(args)})
+    options: dict[str, Any] = {}
+    from_env = None if args.base_url else _base_url_from_env(args.model)
+    if from_env is not None:
+        options["provider_options"] = {from_env[0]: {"base_url": from_env[1]}}
+    out = sys.stdout
+    started = time.perf_counter()
+    first: float | None = None
+    async with LlmClient(base_url=args.base_url, **options) as client, await client.chat_stream(
+        args.model, messages, **params
     ) as stream:
         async for chunk in stream:
+            if first is None and any(choice.delta.content or choice.delta.reasoning_content
+                                     or choice.delta.tool_calls for choice in chunk.choices):
+                first = time.perf_counter()
             if args.json:
-                sys.stdout.write(_chunk_json(chunk) + "\n")
+                out.write(_chunk_json(chunk) + "\n")
             elif chunk.choices:
-                sys.stdout.write(chunk.choices[0].delta.content or "")
-            sys.stdout.flush()
+                out.write(chunk.choices[0].delta.content or "")
+            out.flush()
+        final = stream.accumulated
+    ended = time.perf_counter()
     if not args.json:
-        sys.stdout.write("\n")
+        out.write("\n")
+    if args.stats:
+        sys.stderr.write(_stats_line(final, started, first, ended) + "\n")
     return 0
+
+
+def _stats_line(final: Any, started: float, first: float | None, ended: float) -> str:
+    parts = [f"time to first chunk {first - started:.3f} s" if first is not None
+             else "no content"]
+    usage = final.usage
+    if usage is not None:
+        if first is not None and usage.completion_tokens and ended > first:
+            parts.append(f"{usage.completion_tokens / (ended - first):.1f} tokens/s")
+        parts.append(f"usage {usage.prompt_tokens} in, {usage.completion_tokens} out, "
+                     f"{usage.total_tokens} total")
+    else:
+        parts.append("no usage sent")
+    parts.append(f"{ended - started:.3f} s in all")
+    return "literllm chat: " + "; ".join(parts)
+
+
+class _UsageError(Exception):
+    """A command line that cannot be run: one line, exit status 2."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -99,11 +200,29 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    chat = commands.add_parser("chat", help="stream a reply (key from the environment)",
-                               description="Stream a reply live; prints the text as it comes.")
-    chat.add_argument("model", help="provider/model, e.g. openai/gpt-4o")
-    chat.add_argument("prompt", help="the user message")
+    chat = commands.add_parser(
+        "chat", help="stream a reply (key from the environment)",
+        description="Stream a reply live; prints the text as it comes. The key is the "
+        "provider's own variable (OPENAI_API_KEY, ...) unless --api-key-env names another; "
+        "{PROVIDER}_BASE_URL (OPENAI_BASE_URL, OLLAMA_BASE_URL, ...) points a provider at "
+        "another server unless --base-url is given.",
+    )
+    chat.add_argument("model", help="provider/model, e.g. openai/gpt-4o; without a prefix, "
+                      "with --base-url: the model name that server knows")
+    chat.add_argument("prompt", nargs="?",
+                      help="the user message (read from standard input when not given)")
+    chat.add_argument("--base-url", metavar="URL",
+                      help="the server's base URL, e.g. http://localhost:8000/v1")
+    chat.add_argument("--api-key-env", metavar="NAME",
+                      help="read the key from this environment variable")
+    chat.add_argument("--system", metavar="TEXT", help="a system message before the prompt")
+    chat.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
+                      help="a request parameter (repeatable), typed as the request types it: "
+                      "temperature=0.2, max_tokens=64, stop=END, "
+                      "response_format='{\"type\":\"json_object\"}'")
     chat.add_argument("--json", action="store_true", help="one chunk per line, as JSON")
+    chat.add_argument("--stats", action="store_true", help="after the reply, on standard "
+                      "error: time to first chunk, tokens per second, usage")
 
     replay = commands.add_parser(
         "replay", help="replay a recorded response body",
@@ -134,7 +253,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .bench.__main__ import main as bench
 
         return bench(argv[1:])
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, extra = parser.parse_known_args(argv)
+    # argparse takes an optional positional where it first meets positionals, so a prompt
+    # written after the options (chat MODEL --system S "prompt") comes back unclaimed.
+    if extra and args.command == "chat" and args.prompt is None and len(extra) == 1 and (
+            not extra[0].startswith("-")):
+        args.prompt, extra = extra[0], []
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     from .errors import LiterLlmError
 
     try:
@@ -145,6 +272,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()
         print(f"literllm {args.command}: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
+    except _UsageError as exc:
+        print(f"literllm {args.command}: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

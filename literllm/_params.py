@@ -22,7 +22,7 @@ from ._config import Timeout
 from .errors import ConfigurationError
 from .types import ChatParams
 
-__all__ = ["check_params"]
+__all__ = ["check_params", "matches_type"]
 
 CHAT_PARAM_NAMES = frozenset(ChatParams.__annotations__)
 
@@ -64,6 +64,13 @@ def check_params(method: str, params: Mapping[str, Any]) -> None:
         least = _AT_LEAST.get(name)
         if least is not None and value < least:
             raise ConfigurationError(f"{method}(): {name} must be at least {least}, not {value}")
+
+
+def matches_type(name: str, value: Any) -> bool:
+    """Whether ``value`` has the type ``ChatParams`` gives ``name`` (False for a name it
+    does not know)."""
+    expected = _hints().get(name)
+    return expected is not None and _matches(value, expected)
 
 
 @cache
