@@ -94,3 +94,38 @@ async def test_mistakes_are_one_line(args: list[str], env: dict[str, str], code:
     assert returned == code, err
     assert words in err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+async def _serving(*args: str) -> tuple[asyncio.subprocess.Process, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "literllm.testing", *args,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    assert process.stdout is not None
+    line = (await asyncio.wait_for(process.stdout.readline(), 60)).decode()
+    assert line.startswith("READY "), line + (await process.stderr.read()).decode()  # type: ignore[union-attr]
+    return process, line.split()[1]
+
+
+async def test_the_test_server_from_the_command_line(tmp_path: Any) -> None:
+    replies = tmp_path / "replies.json"
+    replies.write_text(json.dumps([{"text": "one"}, {"text": ["t", "wo"], "reasoning": "hm"}]))
+    process, url = await _serving("--api-key", "", "--replies", str(replies), "--wire",
+                                  "anthropic", "--delay", "0.001",
+                                  "--fault", '{"status": 429, "times": 1}')
+    try:
+        assert not url.endswith("/v1")  # Anthropic's base_url: the root
+        code, _out, err = await run_cli("chat", "anthropic/claude", "hi", "--base-url", url,
+                                        "--param", "max_tokens=5",
+                                        env={"ANTHROPIC_API_KEY": "unused"})
+        assert code == 0, err  # the 429 was retried; the first reply served
+        code, out, err = await run_cli("chat", "anthropic/claude", "hi", "--base-url", url,
+                                       "--param", "max_tokens=5",
+                                       env={"ANTHROPIC_API_KEY": "unused"})
+        assert (code, out) == (0, "two\n"), err
+        code, out, err = await run_cli("chat", "anthropic/claude", "hi", "--base-url", url,
+                                       "--param", "max_tokens=5",
+                                       env={"ANTHROPIC_API_KEY": "unused"})
+        assert code == 1 and "scripted replies ran out" in err
+    finally:
+        process.terminate()
+        await process.wait()

@@ -96,14 +96,48 @@ class Fault:
     """Apply the fault to this many requests, then answer normally (``None``: to all)."""
 
 
-@dataclass
+_CREDENTIAL_HEADERS = frozenset({
+    "authorization", "proxy-authorization", "x-api-key", "api-key", "x-goog-api-key",
+    "x-amz-security-token", "cookie",
+})
+_CREDENTIAL_QUERY = re.compile(r"(?i)([?&](?:key|api[-_]?key|sig|signature|token)=)[^&]*")
+
+
+def _redact_header(name: str, value: str) -> str:
+    if name.lower() not in _CREDENTIAL_HEADERS:
+        return value
+    scheme, space, _rest = value.partition(" ")
+    # Keep the scheme (Bearer, AWS4-HMAC-SHA256) so a log still says how it authenticated.
+    return f"{scheme} [redacted]" if space and scheme.isascii() and len(scheme) < 24 else (
+        "[redacted]")
+
+
+@dataclass(repr=False)
 class RecordedRequest:
-    """A request the server received."""
+    """A request the server received, as it came (``headers`` hold the credentials, for
+    asserting what was sent); ``repr()`` and ``redacted()`` hide them, so a failing
+    assertion or a saved log never shows a key."""
 
     method: str
     path: str
     headers: dict[str, str]
     json: Any
+
+    def redacted(self) -> dict[str, Any]:
+        """This request as plain data with credentials (auth headers, ``key=`` query
+        parameters) replaced by ``[redacted]``: safe to print, log or save."""
+        return {
+            "method": self.method,
+            "path": _CREDENTIAL_QUERY.sub(r"\1[redacted]", self.path),
+            "headers": {name: _redact_header(name, value)
+                        for name, value in self.headers.items()},
+            "json": self.json,
+        }
+
+    def __repr__(self) -> str:
+        shown = self.redacted()
+        return (f"RecordedRequest(method={shown['method']!r}, path={shown['path']!r}, "
+                f"headers={shown['headers']!r}, json={shown['json']!r})")
 
 
 class LocalProvider:
@@ -115,11 +149,22 @@ class LocalProvider:
             this key as the access key id, or ``Bearer <key>`` (a Bedrock API key).
         chunks: OpenAI chunk objects to stream on the OpenAI endpoints (default: 50 generated).
         reply: a ``ScriptedReply`` every format streams in its own shape (default: the text
-            of the default OpenAI script); also the non-streaming answer.
+            of the default OpenAI script); also the non-streaming answer. Or a sequence of
+            them, one per answered chat request in the order they arrive (a multi-turn test's
+            script; a request a fault answers with its status takes none): a request after
+            the last gets a 500 whose error says the script ran out. Either
+            may be replaced between requests (``server.reply = ...``); assigning restarts a
+            sequence.
         body: a recorded body to stream as it is on every endpoint (wins over the others).
         pieces: (low, high) sizes of the random writes the body is cut into.
-        fault: what to do wrong (see ``Fault``); may be changed between requests.
+        fault: what to do wrong (see ``Fault``), or a sequence of them, one per chat request
+            in order (``None`` in it: answer that one normally; after the sequence, all are
+            answered normally); may be replaced between requests.
         delay: seconds to wait between two writes (0: none).
+
+    ``requests`` lists what was received (``RecordedRequest``; ``request_log()`` gives the
+    same with credentials redacted); ``completed`` counts streams sent to their end,
+    ``disconnects`` streams the client left before that.
         ssl_context: an ``ssl.SSLContext`` to serve HTTPS with (``base_url`` is then https).
     """
 
@@ -128,10 +173,10 @@ class LocalProvider:
         *,
         api_key: str | None = "sk-local-test",
         chunks: Sequence[Any] | None = None,
-        reply: ScriptedReply | None = None,
+        reply: ScriptedReply | Sequence[ScriptedReply] | None = None,
         body: bytes | None = None,
         pieces: tuple[int, int] = DEFAULT_PIECES,
-        fault: Fault | None = None,
+        fault: Fault | Sequence[Fault | None] | None = None,
         delay: float = 0.0,
         seed: int = 0,
         ssl_context: Any = None,
@@ -139,6 +184,8 @@ class LocalProvider:
         self.api_key = api_key
         self.ssl_context = ssl_context
         self.body = body
+        self._chat_requests = 0
+        self._replies_served = 0
         self.reply = reply
         self.chunks = list(chunks) if chunks is not None else None
         self.pieces = pieces
@@ -161,6 +208,32 @@ class LocalProvider:
         self._runner: web.AppRunner | None = None
         self._ids = itertools.count(1)
         self.port = 0
+
+    @property
+    def reply(self) -> ScriptedReply | Sequence[ScriptedReply] | None:
+        """The scripted reply, or the sequence of them (see the class)."""
+        return self._reply
+
+    @reply.setter
+    def reply(self, value: ScriptedReply | Sequence[ScriptedReply] | None) -> None:
+        self._reply = value
+        self._reply_base = self._replies_served  # a new sequence starts at the next reply
+
+    @property
+    def fault(self) -> Fault | Sequence[Fault | None] | None:
+        """The fault, or the sequence of them (see the class)."""
+        return self._fault
+
+    @fault.setter
+    def fault(self, value: Fault | Sequence[Fault | None] | None) -> None:
+        self._fault = value
+        self._fault_base = self._chat_requests
+        self._faulted = 0
+
+    def request_log(self) -> list[dict[str, Any]]:
+        """The requests received so far with credentials redacted (``RecordedRequest
+        .redacted()``), oldest first: safe to print or save."""
+        return [request.redacted() for request in self.requests]
 
     @property
     def base_url(self) -> str:
@@ -210,37 +283,54 @@ class LocalProvider:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
 
-    def _current_fault(self) -> Fault | None:
-        fault = self.fault
+    def _current_fault(self, number: int) -> Fault | None:
+        fault: Fault | Sequence[Fault | None] | None = self._fault
         if fault is None:
             return None
+        if not isinstance(fault, Fault):
+            index = number - self._fault_base
+            fault = fault[index] if index < len(fault) else None
+            if fault is None:
+                return None
         if fault.times is not None:
             if self._faulted >= fault.times:
                 return None
             self._faulted += 1
         return fault
 
-    def _reply_for(self, model: str) -> ScriptedReply:
+    def _scripted(self) -> ScriptedReply | _ScriptEnded | None:
+        # Requests answered with a fault's status take no reply: the script is what the
+        # requests that are answered get, in order.
+        reply = self._reply
+        if reply is None or isinstance(reply, ScriptedReply):
+            return reply
+        index = self._replies_served - self._reply_base
+        self._replies_served += 1
+        return reply[index] if index < len(reply) else _ScriptEnded(len(reply), index + 1)
+
+    def _reply_for(self, model: str, reply: ScriptedReply | None) -> ScriptedReply:
         match = _CHUNKS_MODEL.search(model)
         if match:
             return text_reply(int(match.group(1)), seed=self.seed)
-        return self.reply or default_reply(self.seed)
+        return reply or default_reply(self.seed)
 
-    def _body_for(self, wire: WireFormat, model: str) -> bytes:
+    def _body_for(self, wire: WireFormat, model: str, reply: ScriptedReply | None) -> bytes:
         if self.body is not None:
             return self.body
         match = _CHUNKS_MODEL.search(model)
         n = int(match.group(1)) if match else -1
         key = (wire.name, "" if match else model, n)
-        if wire.name == "openai" and self.reply is None:
+        if wire.name == "openai" and reply is None:
             if match:
                 key = (wire.name, "", n)
                 if key not in self._rendered:
                     self._rendered[key] = openai_chat_stream(n, seed=self.seed)
                 return self._rendered[key]
             return sse_body(self.chunks or openai_chunk_objects(50, seed=self.seed))
-        if key not in self._rendered or self.reply is not None:
-            self._rendered[key] = wire.stream_body(self._reply_for(model))
+        if reply is not None:
+            return wire.stream_body(self._reply_for(model, reply))
+        if key not in self._rendered:
+            self._rendered[key] = wire.stream_body(self._reply_for(model, None))
         return self._rendered[key]
 
     async def _chat(self, wire: WireFormat, request: web.Request) -> web.StreamResponse:
@@ -264,17 +354,26 @@ class LocalProvider:
                 {"error": {"message": problem, "type": "invalid_request_error"}}, status=400,
                 headers=ids,
             )
-        fault = self._current_fault()
+        number = self._chat_requests
+        self._chat_requests += 1
+        fault = self._current_fault(number)
         if fault is not None and (fault.status is not None or fault.content_type is not None):
             return self._fault_response(fault, request_id)
+        reply = self._scripted()
+        if isinstance(reply, _ScriptEnded):
+            return web.json_response({"error": {
+                "message": f"the local server's scripted replies ran out: {reply.given} given, "
+                           f"this request would take reply {reply.wanted}",
+                "type": "server_error"}}, status=500, headers=ids)
         model = wire.model(request.match_info, payload)
         if not wire.wants_stream(request.path, request.query, payload):
-            if wire.name in ("openai", "azure") and self.reply is None:
-                answer = completion_from_stream(self._body_for(WIRE_FORMATS["openai"], model))
+            if wire.name in ("openai", "azure") and reply is None:
+                answer = completion_from_stream(
+                    self._body_for(WIRE_FORMATS["openai"], model, None))
             else:
-                answer = wire.completion(self._reply_for(model))
+                answer = wire.completion(self._reply_for(model, reply))
             return web.json_response(answer, headers=ids)
-        body = self._body_for(wire, model)
+        body = self._body_for(wire, model, reply)
         self.active += 1
         self.max_active = max(self.max_active, self.active)
         try:
@@ -314,11 +413,13 @@ class LocalProvider:
         if fault is None:
             # The common case (and the benchmark's): the same pieces every time.
             await response.prepare(request)
+            sent = False
             try:
                 await self._write(response, self._pieces(body))
+                sent = True
                 await response.write_eof()
             except (asyncio.CancelledError, ConnectionError):
-                self._client_left()
+                self._stream_ended(sent)
                 raise
             self.completed += 1
             return response
@@ -341,6 +442,7 @@ class LocalProvider:
         if fault.stall_after_events is not None:
             stall = fault.stall_after_events
         await response.prepare(request)
+        sent = False
         try:
             head = events if stall is None else events[:stall]
             await self._write(response, self._split(b"".join(head)))
@@ -351,14 +453,20 @@ class LocalProvider:
                 assert request.transport is not None
                 request.transport.close()
                 return response
+            sent = True
             await response.write_eof()
             self.completed += 1
         except (asyncio.CancelledError, ConnectionError):
-            self._client_left()
+            self._stream_ended(sent)
             raise
         return response
 
-    def _client_left(self) -> None:
+    def _stream_ended(self, whole_body_sent: bool) -> None:
+        # A client that read the terminal event may close before the server's end of body:
+        # that stream was delivered, not abandoned.
+        if whole_body_sent:
+            self.completed += 1
+            return
         self.disconnects += 1
         self.disconnected.set()
 
@@ -374,9 +482,10 @@ class LocalProvider:
         return split_random(data, *self.pieces, seed=self.seed)
 
     async def _write(self, response: web.StreamResponse, pieces: list[bytes]) -> None:
-        for piece in pieces:
+        last = len(pieces) - 1
+        for index, piece in enumerate(pieces):
             await response.write(piece)
-            if self.delay:
+            if self.delay and index != last:  # between writes, not after the body's end
                 await asyncio.sleep(self.delay)
 
     async def _stall(self, response: web.StreamResponse, fault: Fault) -> None:
@@ -390,14 +499,71 @@ class LocalProvider:
             await response.write(b": ping\n\n")
 
 
+@dataclass(frozen=True)
+class _ScriptEnded:
+    given: int
+    wanted: int
+
+
+def _replies_from(path: str) -> list[ScriptedReply]:
+    """A JSON file of replies: one object or a list, each with ``ScriptedReply``'s fields
+    (``text``/``reasoning`` as a string or a list of pieces, ``tool_calls`` as objects with
+    ``id``, ``name`` and ``arguments``)."""
+    from dataclasses import fields
+
+    from ._builders import ScriptedToolCall
+
+    with open(path, encoding="utf-8") as file:
+        loaded = json.load(file)
+    known = {f.name for f in fields(ScriptedReply)}
+    replies = []
+    for item in loaded if isinstance(loaded, list) else [loaded]:
+        if not isinstance(item, dict) or item.keys() - known:
+            raise SystemExit(f"--replies {path}: each reply is an object with fields of "
+                             f"{sorted(known)}; got {item!r:.80}")
+        values = dict(item)
+        for name in ("text", "reasoning"):
+            if isinstance(values.get(name), str):
+                values[name] = [values[name]]
+        values["tool_calls"] = [
+            ScriptedToolCall(call["id"], call["name"],
+                             [call["arguments"]] if isinstance(call.get("arguments"), str)
+                             else list(call.get("arguments", [])))
+            for call in values.get("tool_calls", [])
+        ]
+        replies.append(ScriptedReply(**values))
+    return replies
+
+
+def _fault_from(text: str) -> Fault:
+    from dataclasses import fields
+
+    try:
+        values = json.loads(text)
+    except ValueError as exc:
+        raise SystemExit(f"--fault: not JSON ({exc}); e.g. '{{\"status\": 429}}'") from None
+    known = {f.name for f in fields(Fault)}
+    if not isinstance(values, dict) or values.keys() - known:
+        raise SystemExit(f"--fault: an object with fields of {sorted(known)}")
+    return Fault(**values)
+
+
 async def _serve(args: argparse.Namespace) -> None:
+    body = None
+    if args.body:
+        with open(args.body, "rb") as file:
+            body = file.read()
     server = LocalProvider(
         api_key=args.api_key or None,
         chunks=list(openai_chunk_objects(args.chunks)),
+        reply=_replies_from(args.replies) if args.replies else None,
+        body=body,
         pieces=(args.low, args.high),
+        fault=_fault_from(args.fault) if args.fault else None,
+        delay=args.delay,
     )
     await server.start(port=args.port)
-    print(f"READY {server.base_url}", flush=True)
+    print(f"READY {server.url_for(args.wire)}", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -408,13 +574,25 @@ async def _serve(args: argparse.Namespace) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m literllm.testing", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m literllm.testing",
+        description="Serve every supported wire format on 127.0.0.1 until interrupted; prints "
+        "READY <base_url> once listening.")
     parser.add_argument("--port", type=int, default=0)
-    parser.add_argument("--api-key", default="sk-local-test")
+    parser.add_argument("--api-key", default="sk-local-test",
+                        help="the key clients must send ('' : none checked)")
+    parser.add_argument("--wire", default="openai", choices=sorted(WIRE_FORMATS),
+                        help="whose base_url READY prints (every format is served)")
+    parser.add_argument("--replies", metavar="FILE", help="a JSON file of scripted replies "
+                        "(one object, or a list served one per request)")
+    parser.add_argument("--body", metavar="FILE",
+                        help="a recorded response body to stream as it is on every endpoint")
+    parser.add_argument("--fault", metavar="JSON", help="what to do wrong, as Fault's fields: "
+                        "'{\"status\": 429, \"times\": 1}', '{\"cut_after_events\": 5}'")
+    parser.add_argument("--delay", type=float, default=0.0,
+                        help="seconds between two writes of a stream")
     parser.add_argument("--chunks", type=int, default=50, help="chunks of the default script")
     parser.add_argument("--low", type=int, default=DEFAULT_PIECES[0], help="smallest write")
     parser.add_argument("--high", type=int, default=DEFAULT_PIECES[1], help="largest write")
     asyncio.run(_serve(parser.parse_args(argv)))
     return 0
-
-

@@ -1,0 +1,94 @@
+"""LocalProvider as a test double: counters that hold with a delay, scripted replies and
+faults per request (sequences), and a request log without credentials."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from literllm import LlmClient, RateLimitError, ServerError
+from literllm.testing import Fault, LocalProvider, ScriptedReply
+
+KEY = "sk-local-provider-secret"
+MESSAGES = [{"role": "user", "content": "hi"}]
+
+
+async def _settled(server: LocalProvider) -> None:
+    for _ in range(200):  # the handler finishes a moment after the client has its last byte
+        if server.active == 0:
+            return
+        await asyncio.sleep(0.01)
+
+
+@pytest.mark.parametrize("provider", ["openai", "anthropic", "gemini"])
+async def test_a_stream_read_to_its_end_counts_as_completed_with_a_delay(provider: str) -> None:
+    async with LocalProvider(api_key=KEY, delay=0.005, pieces=(64, 128)) as server, LlmClient(
+        api_key=KEY, base_url=server.url_for(provider),
+    ) as client:
+        for _ in range(3):
+            await (await client.chat_stream(f"{provider}/m", MESSAGES)).final()
+        await _settled(server)
+        assert (server.completed, server.disconnects) == (3, 0)
+        stream = await client.chat_stream(f"{provider}/m", MESSAGES)
+        await stream.__anext__()
+        await stream.aclose()  # left early: a disconnect
+        await asyncio.wait_for(server.disconnected.wait(), 5)
+        await _settled(server)
+        assert (server.completed, server.disconnects) == (3, 1)
+
+
+async def test_scripted_replies_are_a_sequence_one_per_request() -> None:
+    first = ScriptedReply(text=["first"])
+    second = ScriptedReply(text=["second"])
+    async with LocalProvider(api_key=KEY, reply=[first, second]) as server, LlmClient(
+        api_key=KEY, base_url=server.base_url, max_retries=0,
+    ) as client:
+        one = await (await client.chat_stream("openai/m", MESSAGES)).final()
+        two = await client.chat("openai/m", MESSAGES)  # non-streamed requests count too
+        assert (one.choices[0].message.content, two.choices[0].message.content) == (
+            "first", "second")
+        with pytest.raises(ServerError, match="scripted replies ran out: 2 given"):
+            await client.chat_stream("openai/m", MESSAGES)
+        server.reply = [ScriptedReply(text=["again"])]  # a new script starts now
+        again = await (await client.chat_stream("openai/m", MESSAGES)).final()
+        assert again.choices[0].message.content == "again"
+        server.reply = second  # one reply for every request, as before
+        for _ in range(2):
+            assert (await client.chat("openai/m", MESSAGES)).choices[0].message.content == (
+                "second")
+
+
+async def test_faults_are_a_sequence_one_per_request() -> None:
+    async with LocalProvider(api_key=KEY, fault=[
+        Fault(status=429, body={"error": {"message": "slow down"}}), None,
+        Fault(status=503, body="busy"), Fault(cut_after_events=2),
+    ]) as server, LlmClient(api_key=KEY, base_url=server.base_url, max_retries=0) as client:
+        with pytest.raises(RateLimitError, match="slow down"):
+            await client.chat_stream("openai/m", MESSAGES)
+        assert (await (await client.chat_stream("openai/m", MESSAGES)).final()).choices
+        with pytest.raises(ServerError):
+            await client.chat_stream("openai/m", MESSAGES)
+        stream = await client.chat_stream("openai/m", MESSAGES)
+        with pytest.raises(Exception, match=r"(?i)closed|ended|truncated"):
+            await stream.final()
+        for _ in range(2):  # after the sequence: every request answered normally
+            assert (await (await client.chat_stream("openai/m", MESSAGES)).final()).choices
+
+
+async def test_the_request_log_has_no_credentials() -> None:
+    async with LocalProvider(api_key=KEY) as server:
+        for provider in ("openai", "anthropic", "gemini"):
+            async with LlmClient(api_key=KEY, base_url=server.url_for(provider)) as client:
+                await (await client.chat_stream(f"{provider}/m", MESSAGES)).final()
+    # As received, for asserting what was sent ...
+    assert server.requests[0].headers["Authorization"] == f"Bearer {KEY}"
+    assert server.requests[1].headers["x-api-key"] == KEY
+    # ... and never shown: not in the log, not in a repr (what a failing assertion prints).
+    log = server.request_log()
+    assert KEY not in json.dumps(log) and KEY not in repr(server.requests)
+    assert log[0]["headers"]["Authorization"] == "Bearer [redacted]"
+    assert log[1]["headers"]["x-api-key"] == "[redacted]"
+    assert log[0]["json"]["messages"] == MESSAGES and log[0]["path"] == "/v1/chat/completions"
+    assert [entry["method"] for entry in log] == ["POST"] * 3
