@@ -53,11 +53,12 @@ def check_params(method: str, params: Mapping[str, Any]) -> None:
             continue
         expected = hints[name]
         if not _matches(value, expected):
+            wanted = _describe(expected)
             raise ConfigurationError(
-                f"{method}(): {name} must be {_describe(expected)}, "
-                f"not {type(value).__name__} {_short(value)}"
+                f"{method}(): {name} must be {wanted}, not {type(value).__name__} "
+                f"{_short(value)}"
                 + ("; extra_body= sends a provider's own value as it is"
-                   if "one of" in _describe(expected) else "")
+                   if "one of" in wanted else "")
             )
         if isinstance(value, float) and not math.isfinite(value):
             raise ConfigurationError(f"{method}(): {name} must be a finite number, not {value}")

@@ -267,11 +267,10 @@ def _format_of(data: bytes, provider: str) -> str | None:
     reply in it, if any: what a body that is not ``provider``'s looks like."""
     own = get_provider(provider).adapter
     for candidate in _SSE_FORMATS:
-        if get_provider(candidate).adapter == own:
+        other = get_provider(candidate)
+        if other.adapter == own:
             continue
-        adapter = get_provider(candidate).load_adapter().new_stream("", None)
-        if adapter.content_type == _EVENTSTREAM:
-            continue
+        adapter = other.load_adapter().new_stream("", None)
         received = StreamAccumulator()
         try:
             for _chunk in _play(adapter, data, candidate, None, received, guess_format=False):
