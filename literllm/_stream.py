@@ -25,11 +25,10 @@ from .types import ChatCompletion, ChatCompletionChunk
 if TYPE_CHECKING:
     import asyncio
 
-    import aiohttp
-
     from ._pool import Slot
     from ._record import Recorder
     from .providers._base import StreamAdapter
+    from .transport import TransportResponse
 
 __all__ = ["ChatStream"]
 
@@ -49,6 +48,8 @@ def _unread(content: Any) -> bytes:
     # NOTE: aiohttp's readany() raises a connection error before it returns data still in
     # its buffer (3.10-3.14), which would lose chunks that did arrive; this takes them out.
     pieces: list[bytes] = []
+    if not getattr(content, "_buffer", None):
+        return b""  # nothing buffered, or not aiohttp's body (a transport='s)
     try:
         while content._buffer:
             pieces.append(content._read_nowait_chunk(-1))
@@ -91,14 +92,14 @@ class _ConnectionLost(Exception):
     """Set on the response body when the connection died without aiohttp telling the body."""
 
 
-def _watch_connection(response: aiohttp.ClientResponse, ref: weakref.ref[ChatStream]) -> Any:
+def _watch_connection(response: TransportResponse, ref: weakref.ref[ChatStream]) -> Any:
     """Call the stream back when the response's connection is lost; the future and its
     callback to remove on release (``None``: nothing to watch)."""
     # NOTE: when aiohttp's HTTP parser rejects bytes that arrive after the headers (a bad
     # chunk size), it closes the transport and records the error on the protocol, but never
     # on the body being read (aiohttp 3.10-3.14): a pending read would wait for the idle
     # timeout. The protocol's `closed` future is the one signal that the connection died.
-    connection = response.connection
+    connection = getattr(response, "connection", None)
     protocol = getattr(connection, "protocol", None)
     closed = getattr(protocol, "closed", None)
     if closed is None or not hasattr(closed, "add_done_callback"):
@@ -155,7 +156,7 @@ class ChatStream:
 
     def __init__(
         self,
-        response: aiohttp.ClientResponse,
+        response: TransportResponse,
         adapter: StreamAdapter,
         *,
         provider: str,

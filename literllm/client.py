@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, NamedTuple, Unpack
 
@@ -35,7 +35,8 @@ from .errors import (
     StreamError,
 )
 from .providers import Provider, merge_key, resolve_model
-from .providers._base import ERROR_BODY_QUOTE, quote_body
+from .providers._base import ERROR_BODY_QUOTE, HttpRequest, quote_body
+from .transport import TransportRequest
 from .types import CLIENT_OPTIONS, ChatCompletion, ChatParams, Message, MessageParam
 
 if TYPE_CHECKING:
@@ -47,7 +48,8 @@ if TYPE_CHECKING:
     from ._proxy import Proxy, ProxyConfig
     from ._record import Recorder
     from ._settings import ProviderSettings
-    from .providers._base import Auth, HttpRequest, ProviderAdapter
+    from .providers._base import Auth, ProviderAdapter
+    from .transport import Transport, TransportResponse
 
 __all__ = ["ChatStream", "LlmClient", "Timeout"]
 
@@ -143,7 +145,7 @@ class _Sent(NamedTuple):
     """A 2xx response whose body is unread, the secrets its request carried, the seconds left
     of the total timeout (``None``: no total), and its hold on the pool."""
 
-    response: aiohttp.ClientResponse
+    response: TransportResponse
     secrets: tuple[str, ...]
     left: float | None
     slot: Slot
@@ -234,7 +236,7 @@ async def _sleep(seconds: float) -> None:
     await asyncio.sleep(seconds)
 
 
-async def _read_limited(response: aiohttp.ClientResponse, limit: int) -> bytes:
+async def _read_limited(response: TransportResponse, limit: int) -> bytes:
     parts: list[bytes] = []
     size = 0
     while size < limit:
@@ -285,6 +287,11 @@ class LlmClient:
             the system's CAs), an ``ssl.SSLContext`` (your own CA), or ``False`` (none).
         record_dir: save every streamed response body into this folder (with a ``.json``
             sidecar each), for ``replay()``; ``record_to=`` does it for one call.
+        transport: send every request through this instead of the network (see
+            ``literllm.transport``): ``literllm.testing.ReplayTransport`` for tests offline,
+            ``literllm.testing.Cassette`` to record once and replay after. Everything else
+            (errors, retries, stream adapters, timeouts) is the client's usual path. The
+            client never closes it.
     """
 
     def __init__(
@@ -303,6 +310,7 @@ class LlmClient:
         max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
         ssl: _ssl.SSLContext | bool = True,
         record_dir: str | os.PathLike[str] | None = None,
+        transport: Transport | None = None,
     ) -> None:
         if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
             raise ConfigurationError("max_retries must be a whole number, 0 or more")
@@ -339,6 +347,12 @@ class LlmClient:
         self._proxies: ProxyConfig | None = None
         self._slots: ConnectionSlots | None = None
         self._record_dir = os.fspath(record_dir) if record_dir is not None else None
+        if transport is not None and not callable(getattr(transport, "send", None)):
+            raise ConfigurationError(
+                "transport= must have an async send(request, network) method "
+                "(see literllm.transport.Transport)"
+            )
+        self._transport = transport
 
     def __repr__(self) -> str:
         # Keys and headers are left out on purpose.
@@ -348,7 +362,8 @@ class LlmClient:
         )
 
     async def __aenter__(self) -> LlmClient:
-        self._ensure_session()
+        if self._transport is None:
+            self._ensure_session()
         return self
 
     async def __aexit__(
@@ -504,7 +519,8 @@ class LlmClient:
         """Send with retries; a 2xx response whose body is still unread, with what it holds."""
         import asyncio
 
-        session = self._ensure_session()
+        if self._transport is None:
+            self._ensure_session()
         loop = asyncio.get_running_loop()
         timeout = prepared.timeout
         # The total timeout bounds the whole call: every attempt, every backoff, the body.
@@ -526,7 +542,7 @@ class LlmClient:
                     )
                     secrets = (*prepared.auth.secrets, *secrets)
                 outcome = await self._attempt(
-                    session, prepared, request, proxy=proxy,
+                    prepared, request, proxy=proxy,
                     left=None if deadline is None else deadline - loop.time(),
                     has_total=deadline is not None, secrets=secrets,
                 )
@@ -583,9 +599,50 @@ class LlmClient:
                 f"{name}: {what}", provider=name, timeout_kind=kind
             ) from None
 
+    def _request(
+        self, request: HttpRequest, *, stream: bool, timeout: Timeout, proxy: Proxy | None,
+        left: float | None,
+    ) -> Awaitable[aiohttp.ClientResponse]:
+        """One request over the client's aiohttp session (its network path)."""
+        import yarl
+
+        return self._ensure_session().request(
+            request.method,
+            # As built: re-quoting the path would break a signature over it.
+            yarl.URL(request.url, encoded=True),
+            data=request.body,
+            headers=_with_proxy_login(request, proxy),
+            timeout=_client_timeout(timeout, stream=stream, total=left),
+            allow_redirects=False,
+            proxy=None if proxy is None else proxy.url,
+            proxy_headers=None if proxy is None else _proxy_headers(proxy),
+        )
+
+    def _open(
+        self, prepared: _PreparedRequest, request: HttpRequest, proxy: Proxy | None,
+        left: float | None,
+    ) -> Awaitable[TransportResponse]:
+        """The response to one attempt: over the network, or from the ``transport=``."""
+        stream, timeout = prepared.stream, prepared.timeout
+        if self._transport is None:
+            return self._request(request, stream=stream, timeout=timeout, proxy=proxy, left=left)
+
+        def network(sent: TransportRequest) -> Awaitable[TransportResponse]:
+            forwarded = HttpRequest(sent.method, sent.url, dict(sent.headers), sent.body)
+            return self._request(
+                forwarded, stream=stream, timeout=timeout, proxy=proxy, left=left
+            )
+
+        return self._transport.send(
+            TransportRequest(
+                prepared.provider.name, prepared.model, request.method, request.url,
+                request.headers, request.body, stream,
+            ),
+            network,
+        )
+
     async def _attempt(
         self,
-        session: aiohttp.ClientSession,
         prepared: _PreparedRequest,
         request: HttpRequest,
         *,
@@ -593,10 +650,9 @@ class LlmClient:
         left: float | None,
         has_total: bool,
         secrets: tuple[str, ...],
-    ) -> aiohttp.ClientResponse | _Failure:
+    ) -> TransportResponse | _Failure:
         """One attempt: the 2xx response, or the error with the wait the server asked for."""
         import aiohttp
-        import yarl
 
         name = prepared.provider.name
         timeout = prepared.timeout
@@ -605,18 +661,8 @@ class LlmClient:
         try:
             if left is not None and left <= 0:
                 raise _TotalExpired
-            response: aiohttp.ClientResponse = await waited.run(
-                session.request(
-                    request.method,
-                    # As built: re-quoting the path would break a signature over it.
-                    yarl.URL(request.url, encoded=True),
-                    data=request.body,
-                    headers=_with_proxy_login(request, proxy),
-                    timeout=_client_timeout(timeout, stream=prepared.stream, total=left),
-                    allow_redirects=False,
-                    proxy=None if proxy is None else proxy.url,
-                    proxy_headers=None if proxy is None else _proxy_headers(proxy),
-                )
+            response: TransportResponse = await waited.run(
+                self._open(prepared, request, proxy, left)
             )
         except (TimeoutError, _TotalExpired) as exc:
             if isinstance(exc, aiohttp.ConnectionTimeoutError):
@@ -642,17 +688,19 @@ class LlmClient:
             )
             error.__cause__ = exc
             return _Failure(error, None)
-        except aiohttp.ClientError as exc:
+        except (aiohttp.ClientError, OSError) as exc:  # OSError: a transport='s
             error = APIConnectionError(
                 f"{name}: cannot connect to {_shown_url(request.url)}: {exc}", provider=name
             )
             error.__cause__ = exc
             return _Failure(error, None)
+        except LiterLlmError as exc:  # a transport='s own verdict
+            return _Failure(exc, None)
         if 200 <= response.status < 300:
             return response
         try:
             body = await _Deadline(timeout.idle).run(_read_limited(response, ERROR_BODY_LIMIT))
-        except (aiohttp.ClientError, TimeoutError):
+        except (aiohttp.ClientError, OSError):  # TimeoutError is an OSError
             body = b""  # an error body that stalls or breaks: the status says enough
         finally:
             response.release()
@@ -722,7 +770,7 @@ class LlmClient:
                 body = await _Deadline(prepared.timeout.idle).run(
                     _read_limited(response, ERROR_BODY_QUOTE + 1)
                 )
-            except (aiohttp.ClientError, TimeoutError):
+            except (aiohttp.ClientError, OSError):  # TimeoutError is an OSError
                 body = b""
             finally:
                 response.close()
@@ -808,7 +856,7 @@ class LlmClient:
             )
             scrub_chain(exc, secrets)
             raise error from exc
-        except aiohttp.ClientError as exc:
+        except (aiohttp.ClientError, OSError) as exc:
             scrub_chain(exc, secrets)
             raise APIConnectionError(
                 redact(f"{name}: reading the reply failed: {exc}", secrets), provider=name

@@ -55,6 +55,7 @@ def test_public_names_exact() -> None:
         "client",
         "eventstream",
         "sync",
+        "transport",
     }
     assert set(literllm.__all__) == exported | {"__version__"}
     for name in literllm.__all__:

@@ -44,13 +44,18 @@ from ._builders import (
     text_reply,
 )
 from ._server import WIRE_FORMATS, Fault, LocalProvider, RecordedRequest, default_reply
+from ._transport import Cassette, RecordingFolder, ReplayMismatchError, ReplayTransport
 from .openai import reply_chunks, sse_body
 
 __all__ = [
     "WIRE_FORMATS",
+    "Cassette",
     "Fault",
     "LocalProvider",
     "RecordedRequest",
+    "RecordingFolder",
+    "ReplayMismatchError",
+    "ReplayTransport",
     "ScriptedReply",
     "ScriptedToolCall",
     "bedrock_converse_stream",

@@ -96,6 +96,43 @@ class Fault:
     """Apply the fault to this many requests, then answer normally (``None``: to all)."""
 
 
+def fault_answer(fault: Fault) -> tuple[int, bytes, str, dict[str, str]]:
+    """What a fault with a ``status`` or ``content_type`` answers instead of the stream:
+    status, body, content type and headers."""
+    headers = {} if fault.retry_after is None else {"Retry-After": fault.retry_after}
+    body = fault.body
+    if isinstance(body, dict | list):
+        data = json.dumps(body).encode()
+        content_type = fault.content_type or "application/json"
+    else:
+        data = body.encode() if isinstance(body, str) else (body or b"")
+        content_type = fault.content_type or "text/plain"
+    return fault.status or 200, data, content_type, headers
+
+
+def faulted_events(
+    wire: WireFormat, body: bytes, fault: Fault
+) -> tuple[list[bytes], bool, int | None]:
+    """A stream body's events changed as ``fault`` says; whether the connection is then cut
+    (instead of the body ending), and after how many events it stalls (if it does)."""
+    events = wire.split_events(body)
+    cut = False
+    if fault.no_done:
+        events = [e for e in events if not wire.is_terminal(e)]
+    if fault.malformed_at is not None and fault.malformed_at < len(events):
+        events[fault.malformed_at] = wire.malformed_event()
+    if fault.error_at is not None and fault.error_at < len(events):
+        events[fault.error_at] = wire.error_event(fault.error_object)
+    if fault.cut_after_events is not None:
+        events = events[: fault.cut_after_events]
+        cut = True
+    if fault.cut_mid_event is not None:
+        half = events[fault.cut_mid_event]
+        events = [*events[: fault.cut_mid_event], half[: len(half) // 2]]
+        cut = True
+    return events, cut, fault.stall_after_events
+
+
 _CREDENTIAL_HEADERS = frozenset({
     "authorization", "proxy-authorization", "x-api-key", "api-key", "x-goog-api-key",
     "x-amz-security-token", "cookie",
@@ -382,18 +419,10 @@ class LocalProvider:
             self.active -= 1
 
     def _fault_response(self, fault: Fault, request_id: str) -> web.Response:
-        headers = {"x-request-id": request_id}
-        if fault.retry_after is not None:
-            headers["Retry-After"] = fault.retry_after
-        body = fault.body
-        if isinstance(body, dict | list):
-            data = json.dumps(body).encode()
-            content_type = fault.content_type or "application/json"
-        else:
-            data = body.encode() if isinstance(body, str) else (body or b"")
-            content_type = fault.content_type or "text/plain"
+        status, data, content_type, headers = fault_answer(fault)
         return web.Response(
-            status=fault.status or 200, body=data, content_type=content_type, headers=headers
+            status=status, body=data, content_type=content_type,
+            headers={"x-request-id": request_id, **headers},
         )
 
     async def _stream(
@@ -423,24 +452,7 @@ class LocalProvider:
                 raise
             self.completed += 1
             return response
-        events = wire.split_events(body)
-        cut = False
-        stall: int | None = None
-        if fault.no_done:
-            events = [e for e in events if not wire.is_terminal(e)]
-        if fault.malformed_at is not None and fault.malformed_at < len(events):
-            events[fault.malformed_at] = wire.malformed_event()
-        if fault.error_at is not None and fault.error_at < len(events):
-            events[fault.error_at] = wire.error_event(fault.error_object)
-        if fault.cut_after_events is not None:
-            events = events[: fault.cut_after_events]
-            cut = True
-        if fault.cut_mid_event is not None:
-            half = events[fault.cut_mid_event]
-            events = [*events[: fault.cut_mid_event], half[: len(half) // 2]]
-            cut = True
-        if fault.stall_after_events is not None:
-            stall = fault.stall_after_events
+        events, cut, stall = faulted_events(wire, body, fault)
         await response.prepare(request)
         sent = False
         try:
