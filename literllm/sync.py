@@ -23,14 +23,40 @@ import weakref
 from collections.abc import Coroutine, Iterator, Sequence
 from concurrent.futures import Future
 from types import TracebackType
-from typing import Any, TypeVar, Unpack
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, Unpack
 
 from ._stream import ChatStream
 from .client import LlmClient
 from .errors import ConfigurationError, StreamError
 from .types import ChatCompletion, ChatCompletionChunk, ChatParams, Message, MessageParam
 
-__all__ = ["SyncChatStream", "SyncLlmClient"]
+if TYPE_CHECKING:
+    import os
+    import ssl as _ssl
+    from collections.abc import Mapping
+
+    from ._config import Timeout
+    from .transport import Transport
+
+__all__ = ["SyncChatStream", "SyncClientOptions", "SyncLlmClient"]
+
+
+class SyncClientOptions(TypedDict, total=False):
+    """``LlmClient``'s keyword arguments, for ``SyncLlmClient`` (all but ``session=``: an
+    aiohttp session belongs to one event loop, and the sync client runs its own)."""
+
+    base_url: str | None
+    provider: str | None
+    timeout: float | Timeout | None
+    max_retries: int
+    headers: Mapping[str, str] | None
+    max_connections: int
+    trust_env: bool
+    provider_options: Mapping[str, Mapping[str, Any]] | None
+    max_response_size: int
+    ssl: _ssl.SSLContext | bool
+    record_dir: str | os.PathLike[str] | None
+    transport: Transport | None
 
 T = TypeVar("T")
 _MAX_BATCH = 256
@@ -148,6 +174,7 @@ class SyncChatStream:
         self._runner = runner
         self._batch: list[ChatCompletionChunk] = []
         self._position = 0
+        self._dropped = 0  # read in a batch but never yielded: the stream was closed first
         self._closed = False
 
     @property
@@ -164,7 +191,29 @@ class SyncChatStream:
 
     @property
     def chunks_received(self) -> int:
-        return self._stream.chunks_received
+        """How many chunks this iterator has yielded."""
+        # The batch being handed over was counted by the stream when it was read.
+        unseen = len(self._batch) - self._position + self._dropped
+        return self._stream.chunks_received - unseen
+
+    @property
+    def accumulated(self) -> ChatCompletion:
+        """The ``ChatCompletion`` the chunks read so far add up to.
+
+        Exact after the ``for`` loop, after ``final()`` and in a ``StreamError``. Inside the
+        loop it can run ahead by the chunks of the current network read not yet yielded
+        (they are handed over in batches, one per read: see the module's docs).
+        """
+        return self._stream.accumulated
+
+    def final(self) -> ChatCompletion:
+        """Read the rest of the stream; the whole ``ChatCompletion``.
+
+        Raises what iterating would (a ``StreamError`` carries ``accumulated`` too).
+        """
+        for _chunk in self:
+            pass
+        return self._stream.accumulated
 
     def __repr__(self) -> str:
         return repr(self._stream).replace("<ChatStream", "<SyncChatStream", 1)
@@ -187,7 +236,7 @@ class SyncChatStream:
         except BaseException:
             # The stream closed its connection itself on the way out (error or cancel).
             self._closed = True
-            self._batch = []
+            self._batch, self._position = [], 0
             raise
         self._position = 1
         return self._batch[0]
@@ -196,7 +245,8 @@ class SyncChatStream:
         """Stop reading and close the connection now."""
         if not self._closed:
             self._closed = True
-            self._batch = []
+            self._dropped = len(self._batch) - self._position
+            self._batch, self._position = [], 0
             self._runner.call(self._stream.aclose())
 
     def __enter__(self) -> SyncChatStream:
@@ -221,9 +271,19 @@ class SyncChatStream:
 
 
 class SyncLlmClient:
-    """``LlmClient`` for synchronous code; takes the same arguments (``session=`` aside)."""
+    """``LlmClient`` for synchronous code: the same arguments (``SyncClientOptions``) and the
+    same methods, each returning what the async one's awaitable would.
 
-    def __init__(self, api_key: Any = None, **options: Any) -> None:
+    ``session=`` is the one argument left out: an aiohttp session belongs to the event loop
+    it was made on, and this client runs its own loop in a thread of its own. A
+    ``transport=`` is used on that thread.
+    """
+
+    def __init__(
+        self,
+        api_key: str | Mapping[str, str] | None = None,
+        **options: Unpack[SyncClientOptions],
+    ) -> None:
         if "session" in options:
             raise ConfigurationError("SyncLlmClient makes its own session on its own loop")
         self._runner = _LoopThread()
@@ -236,7 +296,7 @@ class SyncLlmClient:
         self._finalizer = weakref.finalize(self, _close_dropped, self._runner, self._client)
 
     @staticmethod
-    async def _build(api_key: Any, options: dict[str, Any]) -> LlmClient:
+    async def _build(api_key: Any, options: SyncClientOptions) -> LlmClient:
         return LlmClient(api_key, **options)
 
     def __repr__(self) -> str:

@@ -141,3 +141,57 @@ async def test_works_inside_a_running_event_loop(server: LocalProvider) -> None:
     with SyncLlmClient(api_key=KEY, base_url=server.base_url) as client:
         chunks = list(client.chat_stream("openai/gpt-4o", MESSAGES))
     assert len(chunks) == 50
+
+
+def test_the_sync_stream_has_the_async_ones_state() -> None:
+    from literllm.testing import ReplayTransport, ScriptedReply
+
+    reply = ScriptedReply(text=[f"w{i} " for i in range(40)], prompt_tokens=3,
+                          completion_tokens=40)
+    # Small pieces: several network reads, so batches are handed over mid-stream.
+    transport = ReplayTransport([reply, reply, Fault(cut_after_events=12)], pieces=(200, 400))
+    with SyncLlmClient(api_key=KEY, transport=transport) as client:
+        with client.chat_stream("openai/gpt-4o", MESSAGES) as stream:
+            for seen, _chunk in enumerate(stream, start=1):
+                assert stream.chunks_received == seen  # what this iterator yielded
+        whole = stream.accumulated
+        assert whole.choices[0].message.content == "".join(reply.text)
+        assert whole.usage is not None and whole.usage.completion_tokens == 40
+        final = client.chat_stream("openai/gpt-4o", MESSAGES).final()
+        assert final == whole
+        stream = client.chat_stream("openai/gpt-4o", MESSAGES)
+        with pytest.raises(StreamTruncatedError) as info:
+            stream.final()
+        assert info.value.accumulated is not None
+        assert info.value.accumulated == stream.accumulated
+        assert info.value.chunks_received == stream.chunks_received > 0
+
+
+def test_every_async_argument_and_method_has_its_sync_twin() -> None:
+    import inspect
+
+    from literllm import ChatStream, LlmClient, SyncChatStream
+    from literllm.sync import SyncClientOptions
+
+    async_arguments = set(inspect.signature(LlmClient).parameters) - {"api_key"}
+    # session= is the one left out, and the SyncLlmClient docstring says why.
+    assert set(SyncClientOptions.__annotations__) == async_arguments - {"session"}
+    assert "session=" in (SyncLlmClient.__doc__ or "")
+    twins = {"aclose": "close", "__aenter__": "__enter__", "__aexit__": "__exit__",
+             "__aiter__": "__iter__", "__anext__": "__next__"}
+    for cls, sync_cls in ((LlmClient, SyncLlmClient), (ChatStream, SyncChatStream)):
+        public = {name for name in dir(cls) if not name.startswith("_") or name in twins}
+        for name in public:
+            assert hasattr(sync_cls, twins.get(name, name)), f"{sync_cls.__name__}.{name}"
+
+
+def test_a_stream_closed_mid_batch_counts_what_it_yielded() -> None:
+    from literllm.testing import ReplayTransport, ScriptedReply
+
+    reply = ScriptedReply(text=[f"w{i} " for i in range(40)])
+    with SyncLlmClient(api_key=KEY, transport=ReplayTransport(reply)) as client:
+        stream = client.chat_stream("openai/gpt-4o", MESSAGES)
+        next(stream), next(stream)
+        stream.close()
+        assert stream.chunks_received == 2
+        assert list(stream) == []

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 
-from literllm import ChatCompletion, LlmClient
+from literllm import ChatCompletion, LlmClient, SyncLlmClient
 from literllm.types import AssistantMessageParam, MessageParam, ToolParam
 
 WEATHER: ToolParam = {
@@ -75,6 +75,18 @@ async def mistakes(client: LlmClient) -> None:
         "openai/gpt-4o",
         [{"role": "tool", "content": "result"}],  # type: ignore[list-item]
     )
+
+
+def sync_client() -> str:
+    with SyncLlmClient(api_key="x", timeout=3, max_retries=1) as client:
+        stream = client.chat_stream("openai/gpt-4o", [{"role": "user", "content": "hi"}])
+        return stream.final().choices[0].message.content or ""
+
+
+def sync_mistakes() -> None:
+    SyncLlmClient(api_kye="x")  # type: ignore[call-arg]
+    SyncLlmClient(timout=3)  # type: ignore[call-arg]
+    SyncLlmClient(max_retries="2")  # type: ignore[arg-type]
 
 
 if __name__ == "__main__":
