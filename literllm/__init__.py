@@ -72,6 +72,7 @@ from .errors import (
     StreamServiceUnavailableError,
     StreamTimeoutError,
     StreamTruncatedError,
+    StructuredOutputError,
     UnknownProviderError,
     UnroutableModelError,
 )
@@ -124,6 +125,7 @@ __all__ = [
     "StreamServiceUnavailableError",
     "StreamTimeoutError",
     "StreamTruncatedError",
+    "StructuredOutputError",
     "SyncChatStream",
     "SyncLlmClient",
     "Timeout",

@@ -19,6 +19,7 @@ from types import UnionType
 from typing import Any, Literal, Union, get_args, get_origin
 
 from ._config import Timeout
+from ._structured import is_model
 from .errors import ConfigurationError
 from .types import ChatParams
 
@@ -104,6 +105,8 @@ def _matches(value: Any, expected: Any) -> bool:
         return all(_matches(element, item) for element in value)
     if origin is os.PathLike or expected is os.PathLike:
         return isinstance(value, os.PathLike)
+    if origin is type:  # type[SupportsModel]: a pydantic model class
+        return is_model(value)
     if isinstance(expected, type):
         return isinstance(value, expected)
     return True  # a form this checker does not know: the provider judges it
@@ -113,7 +116,7 @@ def _describe(expected: Any) -> str:
     origin = get_origin(expected)
     if origin in (Union, UnionType):
         branches = [b for b in get_args(expected) if b is not type(None)]
-        return " or ".join(_describe(branch) for branch in branches)
+        return " or ".join(dict.fromkeys(_describe(branch) for branch in branches))
     if origin is Literal:
         return "one of " + ", ".join(repr(choice) for choice in get_args(expected))
     if expected is float:
@@ -133,6 +136,8 @@ def _describe(expected: Any) -> str:
         return f"a list of {_describe(item).removeprefix('a ').removeprefix('an ')}s"
     if origin is os.PathLike:
         return "a path"
+    if origin is type:
+        return "a pydantic model class"
     return getattr(expected, "__name__", str(expected))
 
 

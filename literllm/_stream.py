@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
     from ._pool import Slot
     from ._record import Recorder
+    from ._structured import OutputSpec
     from .providers._base import StreamAdapter
     from .transport import TransportResponse
 
@@ -139,6 +140,7 @@ class ChatStream:
         "_idle",
         "_loop",
         "_on_event",
+        "_output",
         "_pos",
         "_received",
         "_recorder",
@@ -167,8 +169,10 @@ class ChatStream:
         secrets: tuple[str, ...] = (),
         recorder: Recorder | None = None,
         slot: Slot | None = None,
+        output: OutputSpec | None = None,
     ) -> None:
         self._response = response
+        self._output = output
         self._slot = slot
         self._recorder = recorder
         self._accumulator = StreamAccumulator()
@@ -209,17 +213,31 @@ class ChatStream:
 
     @property
     def accumulated(self) -> ChatCompletion:
-        """The ``ChatCompletion`` the chunks yielded so far add up to."""
-        return completion_of(self._accumulator, self._adapter)
+        """The ``ChatCompletion`` the chunks yielded so far add up to.
+
+        With a JSON ``response_format`` (or a model), ``message.parsed`` holds the JSON
+        received so far, parsed (partial objects need ``literllm[partial-json]``).
+        """
+        return self._completion(final=False)
 
     async def final(self) -> ChatCompletion:
         """Read the rest of the stream; the whole ``ChatCompletion``.
 
-        Raises what iterating would (a ``StreamError`` carries ``accumulated`` too).
+        Raises what iterating would (a ``StreamError`` carries ``accumulated`` too). With a
+        pydantic model as ``response_format``, ``message.parsed`` is the model validated
+        (``StructuredOutputError`` when the content does not validate).
         """
         async for _chunk in self:
             pass
-        return completion_of(self._accumulator, self._adapter)
+        return self._completion(final=True)
+
+    def _completion(self, *, final: bool) -> ChatCompletion:
+        completion = completion_of(self._accumulator, self._adapter)
+        if self._output is not None:
+            from ._structured import attach_parsed
+
+            attach_parsed(completion, self._output, final=final)
+        return completion
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"
@@ -517,7 +535,7 @@ class ChatStream:
             text = "".join(part for part in self._adapter.text_parts if isinstance(part, str))
             error.chunks_received = self._received
             error.text = text
-            error.accumulated = completion_of(self._accumulator, self._adapter)
+            error.accumulated = self._completion(final=False)
             error.provider = self.provider
             error.message = (
                 f"{error.message} (after {self._received} chunks, {len(text)} characters)"

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from ._proxy import Proxy, ProxyConfig
     from ._record import Recorder
     from ._settings import ProviderSettings
+    from ._structured import OutputSpec
     from .providers._base import Auth, ProviderAdapter
     from .transport import Transport, TransportResponse
 
@@ -257,6 +258,7 @@ class _PreparedRequest(NamedTuple):
     timeout: Timeout
     stream: bool
     max_retries: int
+    output: OutputSpec | None
 
     def __repr__(self) -> str:  # never show headers: they hold the key
         return f"_PreparedRequest(provider={self.provider.name!r}, request={self.request!r})"
@@ -466,6 +468,11 @@ class LlmClient:
             for name, value in call.items()
             if value is not None and name not in CLIENT_OPTIONS
         }
+        output = None
+        if "response_format" in params:
+            from ._structured import output_spec
+
+            params["response_format"], output = output_spec(params["response_format"])
         request = adapter.chat_request(
             model_name,
             messages,
@@ -495,6 +502,7 @@ class LlmClient:
             as_timeout(call.get("timeout"), settings.timeout),
             stream,
             settings.max_retries,
+            output,
         )
 
     def _settings_for(self, provider: Provider) -> ProviderSettings:
@@ -805,6 +813,7 @@ class LlmClient:
             secrets=sent.secrets,
             recorder=recorder,
             slot=sent.slot,
+            output=prepared.output,
         )
         self._streams.add(stream)
         return stream
@@ -875,9 +884,15 @@ class LlmClient:
                 request_id=request_id,
             )
         try:
-            return prepared.adapter.parse_completion(body, prepared.model)
+            completion = prepared.adapter.parse_completion(body, prepared.model)
         except MalformedChunkError as exc:
             reason = redact(f"{name}: {exc.message}", secrets)
+        else:
+            if prepared.output is not None:
+                from ._structured import attach_parsed
+
+                attach_parsed(completion, prepared.output, final=True)
+            return completion
         # Raised outside the except block: the parse error (which quotes the body) must not
         # stay reachable as __context__.
         raise APIError(

@@ -32,6 +32,8 @@
                +-- StreamRateLimitError (also RateLimitError), StreamServerError (also
                    ServerError), StreamServiceUnavailableError (also ServiceUnavailableError)
           +-- StreamTimeoutError  (also APITimeoutError)  the idle timeout expired mid-stream
+     +-- StructuredOutputError (also ValueError)   a reply that does not parse as its
+                                                  response_format asked (JSON, a model)
 
 Errors raised while iterating a stream are always ``StreamError`` instances; where they also
 belong to a status family or are timeouts they derive from that class too (for example
@@ -78,6 +80,7 @@ __all__ = [
     "StreamServiceUnavailableError",
     "StreamTimeoutError",
     "StreamTruncatedError",
+    "StructuredOutputError",
     "UnknownProviderError",
     "UnroutableModelError",
     "api_error_class_for_status",
@@ -249,6 +252,14 @@ class ProxyError(APIConnectionError):
     it failed transiently (502, 503, 504)."""
 
     status_code: int | None = None
+
+
+class StructuredOutputError(LiterLlmError, ValueError):
+    """The reply's content does not parse as its ``response_format`` asked: not JSON, or
+    JSON that does not validate as the model given (the cause says where)."""
+
+    completion: Any = None
+    """The whole ``ChatCompletion``; its ``message.parsed`` holds what did parse as JSON."""
 
 
 class RecordingWarning(UserWarning):

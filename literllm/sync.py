@@ -213,7 +213,7 @@ class SyncChatStream:
         """
         for _chunk in self:
             pass
-        return self._stream.accumulated
+        return self._stream._completion(final=True)
 
     def __repr__(self) -> str:
         return repr(self._stream).replace("<ChatStream", "<SyncChatStream", 1)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Required, TypeAlias, TypedDict, cast
 
 from ._config import Timeout
+from ._structured import SupportsModel
 
 __all__ = [
     "AssistantMessageParam",
@@ -258,7 +259,7 @@ class ChatParams(TypedDict, total=False):
     tools: Sequence[ToolParam] | None
     tool_choice: ToolChoice | None
     parallel_tool_calls: bool | None
-    response_format: ResponseFormat | None
+    response_format: ResponseFormat | type[SupportsModel] | None
     reasoning_effort: ReasoningEffort | None
     stream_options: StreamOptions | None
     metadata: Mapping[str, str] | None
@@ -388,10 +389,21 @@ class ChatCompletionChunk(_KeepsUnnamedFields):
 
 @dataclass(slots=True)
 class FunctionCall(_Serialisable):
-    """A complete function call."""
+    """A function call; in a stream's ``accumulated``, the arguments received so far."""
 
     name: str
     arguments: str
+
+    @property
+    def parsed_arguments(self) -> Any:
+        """The arguments parsed as JSON, also while they are still arriving: an unfinished
+        object holds the values complete so far (jiter's partial mode, as openai-python and
+        anthropic use it). ``None`` before any argument arrived; ``ValueError`` for
+        arguments that are not JSON. Parsed on each access, never per chunk; needs
+        ``literllm[partial-json]``."""
+        from ._structured import partial_json
+
+        return partial_json(self.arguments)
 
 
 @dataclass(slots=True)
@@ -413,6 +425,9 @@ class Message(_KeepsUnnamedFields):
     refusal: str | None = None
     reasoning_content: str | None = None
     raw: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
+    parsed: Any = field(default=None, repr=False, compare=False)
+    """With a JSON ``response_format``: the content parsed (while streaming, the value so
+    far); with a pydantic model, the validated model once the reply is whole."""
 
     # NOTE: a TypedDict is a dict at run time; mypy keeps the two types apart.
     def to_dict(self) -> AssistantMessageParam:  # type: ignore[override]
@@ -446,13 +461,13 @@ class ChatCompletion(_KeepsUnnamedFields):
 
 
 _SERIALISED_FIELDS: dict[type, tuple[str, ...]] = {
-    cls: tuple(name for name in cls.__dataclass_fields__ if name != "raw")
+    cls: tuple(name for name in cls.__dataclass_fields__ if name not in ("raw", "parsed"))
     for cls in (
         FunctionDelta, ToolCallDelta, Delta, StreamChoice, Usage, ChatCompletionChunk,
         FunctionCall, ToolCall, Message, Choice, ChatCompletion,
     )
 }
 _NAMED_FIELDS: dict[type, frozenset[str]] = {
-    cls: frozenset(name for name in cls.__dataclass_fields__ if name != "raw")
+    cls: frozenset(name for name in cls.__dataclass_fields__ if name not in ("raw", "parsed"))
     for cls in (ToolCallDelta, Delta, Usage, ChatCompletionChunk, Message, ChatCompletion)
 }

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pydantic
+
 from literllm import ChatCompletion, LlmClient, SyncLlmClient
 from literllm.types import AssistantMessageParam, MessageParam, ToolParam
 
@@ -75,6 +77,24 @@ async def mistakes(client: LlmClient) -> None:
         "openai/gpt-4o",
         [{"role": "tool", "content": "result"}],  # type: ignore[list-item]
     )
+
+
+class Person(pydantic.BaseModel):
+    name: str
+
+
+async def structured(client: LlmClient) -> Person | None:
+    stream = await client.chat_stream("openai/gpt-4o", [], response_format=Person)
+    call = stream.accumulated.choices[0].message.tool_calls
+    if call:
+        print(call[0].function.parsed_arguments)
+    parsed = (await stream.final()).choices[0].message.parsed
+    return parsed if isinstance(parsed, Person) else None
+
+
+async def structured_mistakes(client: LlmClient) -> None:
+    await client.chat("openai/gpt-4o", [], response_format=Person(name="x"))  # type: ignore[arg-type]
+    await client.chat("openai/gpt-4o", [], response_format=int)  # type: ignore[arg-type]
 
 
 def sync_client() -> str:
