@@ -129,3 +129,22 @@ async def test_the_test_server_from_the_command_line(tmp_path: Any) -> None:
     finally:
         process.terminate()
         await process.wait()
+
+
+async def test_the_test_server_serves_a_recording_folder(tmp_path: Any) -> None:
+    from literllm import LlmClient
+    from literllm.testing import Cassette, LocalProvider, ScriptedReply
+
+    async with (
+        LocalProvider(api_key=None, reply=ScriptedReply(text=["recorded ", "once"])) as server,
+        LlmClient(api_key="k", base_url=server.base_url, transport=Cassette(tmp_path)) as llm,
+    ):
+        await (await llm.chat_stream("openai/gpt-4o", [{"role": "user", "content": "hi"}])).final()
+    process, url = await _serving("--api-key", "", "--recordings", str(tmp_path))
+    try:
+        code, out, err = await run_cli("chat", "openai/gpt-4o", "hi", "--base-url", url,
+                                       env={"OPENAI_API_KEY": "unused"})
+        assert (code, out) == (0, "recorded once\n"), err
+    finally:
+        process.terminate()
+        await process.wait()

@@ -359,3 +359,22 @@ async def test_a_record_dir_recording_plays_back_by_path(tmp_path: Path) -> None
     (recording,) = tmp_path.glob("*.sse")
     async with offline(ReplayTransport(recording)) as client:
         assert await outcome(client, MODELS["anthropic"]) == live
+
+
+@pytest.mark.parametrize("provider", ["openai", "bedrock"])
+async def test_the_local_server_answers_from_a_cassette(provider: str, tmp_path: Path) -> None:
+    model = MODELS[provider]
+    async with (
+        LocalProvider(api_key=None, reply=REPLY) as server,
+        online(server, provider, transport=Cassette(tmp_path)) as client,
+    ):
+        live = [await outcome(client, model) for _ in range(2)]
+        live_reply = await client.chat(model, MESSAGES)
+    async with LocalProvider(api_key=None, recordings=tmp_path) as server:
+        async with online(server, provider) as client:  # over HTTP, no transport
+            assert [await outcome(client, model) for _ in range(2)] == live
+            assert await client.chat(model, MESSAGES) == live_reply
+            with pytest.raises(Exception, match="the body differs at messages") as caught:
+                await client.chat_stream(model, [{"role": "user", "content": "other"}])
+            assert getattr(caught.value, "status_code", None) == 404
+        assert server.completed == 2

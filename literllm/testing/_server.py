@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import os
 import re
 import signal
 from collections.abc import Sequence
@@ -203,6 +204,9 @@ class LocalProvider:
     same with credentials redacted); ``completed`` counts streams sent to their end,
     ``disconnects`` streams the client left before that.
         ssl_context: an ``ssl.SSLContext`` to serve HTTPS with (``base_url`` is then https).
+        recordings: a folder of recordings (``Cassette``'s) to answer from: each request
+            gets the recording of the same request (format, model and body); one none
+            matches gets a 404 naming the nearest. Replies and faults are then unused.
     """
 
     def __init__(
@@ -217,8 +221,14 @@ class LocalProvider:
         delay: float = 0.0,
         seed: int = 0,
         ssl_context: Any = None,
+        recordings: str | os.PathLike[str] | None = None,
     ) -> None:
         self.api_key = api_key
+        self.recordings = None
+        if recordings is not None:
+            from ._transport import RecordingFolder
+
+            self.recordings = RecordingFolder(recordings)
         self.ssl_context = ssl_context
         self.body = body
         self._chat_requests = 0
@@ -391,6 +401,8 @@ class LocalProvider:
                 {"error": {"message": problem, "type": "invalid_request_error"}}, status=400,
                 headers=ids,
             )
+        if self.recordings is not None:
+            return await self._recorded(wire, request, raw, payload, ids)
         number = self._chat_requests
         self._chat_requests += 1
         fault = self._current_fault(number)
@@ -417,6 +429,39 @@ class LocalProvider:
             return await self._stream(request, wire, body, fault, ids)
         finally:
             self.active -= 1
+
+    async def _recorded(
+        self, wire: WireFormat, request: web.Request, raw: bytes, payload: Any,
+        ids: dict[str, str],
+    ) -> web.StreamResponse:
+        from ..transport import TransportRequest
+        from ._transport import recorded_response
+
+        assert self.recordings is not None
+        model = wire.model(request.match_info, payload)
+        stream = wire.wants_stream(request.path, request.query, payload)
+        path = self.recordings.find_received(wire.name, model, payload)
+        if path is None:
+            sent = TransportRequest(wire.name, model, request.method, request.path, {}, raw,
+                                    stream)
+            return web.json_response({"error": {
+                "message": self.recordings.no_match(sent, 0), "type": "not_found_error",
+            }}, status=404, headers=ids)
+        recorded = recorded_response(path, lambda data: [data], 0.0)
+        body = await recorded.content.read()
+        headers = {**ids, **recorded.headers}
+        if not 200 <= recorded.status < 300 or not stream:
+            return web.Response(status=recorded.status, body=body, headers=headers)
+        response = web.StreamResponse(status=recorded.status, headers=headers)
+        await response.prepare(request)
+        try:
+            await self._write(response, self._split(body))
+            await response.write_eof()
+        except (asyncio.CancelledError, ConnectionError):
+            self._stream_ended(False)
+            raise
+        self.completed += 1
+        return response
 
     def _fault_response(self, fault: Fault, request_id: str) -> web.Response:
         status, data, content_type, headers = fault_answer(fault)
@@ -573,6 +618,7 @@ async def _serve(args: argparse.Namespace) -> None:
         pieces=(args.low, args.high),
         fault=_fault_from(args.fault) if args.fault else None,
         delay=args.delay,
+        recordings=args.recordings,
     )
     await server.start(port=args.port)
     print(f"READY {server.url_for(args.wire)}", flush=True)
@@ -599,6 +645,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         "(one object, or a list served one per request)")
     parser.add_argument("--body", metavar="FILE",
                         help="a recorded response body to stream as it is on every endpoint")
+    parser.add_argument("--recordings", metavar="DIR", help="a folder of recordings "
+                        "(literllm.testing.Cassette's) to answer each request from")
     parser.add_argument("--fault", metavar="JSON", help="what to do wrong, as Fault's fields: "
                         "'{\"status\": 429, \"times\": 1}', '{\"cut_after_events\": 5}'")
     parser.add_argument("--delay", type=float, default=0.0,

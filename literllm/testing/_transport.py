@@ -326,6 +326,26 @@ def recorded_response(
     return _ReplayResponse(status, _headers(headers), _ReplayBody(split(body), delay=delay))
 
 
+def _wire_name(provider: Any) -> str | None:
+    try:
+        return wire_for(provider).name if isinstance(provider, str) else None
+    except ConfigurationError:
+        return None
+
+
+def _pick(candidates: list[tuple[str, dict[str, Any]]], occurrence: int) -> str | None:
+    """The recording of the ``occurrence``-th sending, else the last one before it."""
+    best: tuple[int, str] | None = None
+    for path, sidecar in candidates:
+        number = sidecar.get("occurrence", 0)
+        number = number if isinstance(number, int) else 0
+        if number == occurrence:
+            return path
+        if number < occurrence and (best is None or number > best[0]):
+            best = (number, path)
+    return None if best is None else best[1]
+
+
 def _ordinal(n: int) -> str:
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
@@ -407,17 +427,24 @@ class RecordingFolder:
     def find(self, request: TransportRequest, occurrence: int) -> str | None:
         """The recording of this request's ``occurrence``-th sending (or its last one)."""
         fingerprint = request.fingerprint
-        best: tuple[int, str] | None = None
-        for path, sidecar in self.recordings():
-            if sidecar.get("request_fingerprint") != fingerprint:
-                continue
-            number = sidecar.get("occurrence", 0)
-            number = number if isinstance(number, int) else 0
-            if number == occurrence:
-                return path
-            if number < occurrence and (best is None or number > best[0]):
-                best = (number, path)
-        return None if best is None else best[1]
+        return _pick(
+            [(path, sidecar) for path, sidecar in self.recordings()
+             if sidecar.get("request_fingerprint") == fingerprint],
+            occurrence,
+        )
+
+    def find_received(self, wire: str, model: str, payload: Any) -> str | None:
+        """For a server, which sees no provider name: the recording of a request received
+        in ``wire``'s format for ``model`` with this JSON body (counted as ``find`` counts)."""
+        key = f"{wire}\0{model}\0{json.dumps(payload, sort_keys=True)}"
+        occurrence = self._seen[key]
+        self._seen[key] += 1
+        return _pick(
+            [(path, sidecar) for path, sidecar in self.recordings()
+             if sidecar.get("model") == model and sidecar.get("request") == payload
+             and _wire_name(sidecar.get("provider")) == wire],
+            occurrence,
+        )
 
     def answer(
         self, request: TransportRequest, split: Callable[[bytes], list[bytes]], delay: float
