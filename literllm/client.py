@@ -457,7 +457,12 @@ class LlmClient:
             )
         # A base URL of the caller's (a local vLLM or Ollama, a proxy) is a server the caller
         # chose: whether it wants a key is the server's to say (with a 401).
-        if key is None and provider.requires_key and settings.base_url is None:
+        # A transport= answers for itself: a replay needs no key, a recording gets the
+        # server's 401 without one.
+        if (
+            key is None and provider.requires_key and settings.base_url is None
+            and self._transport is None
+        ):
             raise MissingApiKeyError(
                 f"no API key for {provider.name}: pass api_key= or set {provider.api_key_env}",
                 provider=provider.name,

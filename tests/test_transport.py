@@ -378,3 +378,20 @@ async def test_the_local_server_answers_from_a_cassette(provider: str, tmp_path:
                 await client.chat_stream(model, [{"role": "user", "content": "other"}])
             assert getattr(caught.value, "status_code", None) == 404
         assert server.completed == 2
+
+
+async def test_a_transport_needs_no_key_and_a_recording_without_one_meets_the_401(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from literllm import AuthenticationError
+
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    async with LlmClient(transport=ReplayTransport("no key needed")) as client:
+        reply = await (await client.chat_stream("openai/gpt-4o", MESSAGES)).final()
+    assert reply.choices[0].message.content == "no key needed"
+    async with (
+        LocalProvider(api_key=KEY) as server,
+        LlmClient(base_url=server.base_url, transport=Cassette(tmp_path), max_retries=0) as c,
+    ):
+        with pytest.raises(AuthenticationError):
+            await c.chat_stream("openai/gpt-4o", MESSAGES)
