@@ -47,9 +47,11 @@ from .errors import (
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
+    BudgetExceededError,
     ChecksumError,
     ConfigurationError,
     ConflictError,
+    CooldownError,
     EventStreamError,
     EventStreamTruncatedError,
     LiterLlmError,
@@ -82,8 +84,10 @@ __all__ = [
     "APIConnectionError",
     "APIError",
     "APITimeoutError",
+    "Attempt",
     "AuthenticationError",
     "BadRequestError",
+    "BudgetExceededError",
     "ChatCompletion",
     "ChatCompletionChunk",
     "ChatStream",
@@ -91,6 +95,8 @@ __all__ = [
     "Choice",
     "ConfigurationError",
     "ConflictError",
+    "Cooldown",
+    "CooldownError",
     "Delta",
     "EventStreamDecoder",
     "EventStreamError",
@@ -111,6 +117,7 @@ __all__ = [
     "ProxyError",
     "RateLimitError",
     "RecordingWarning",
+    "RequestInfo",
     "ResponseTooLargeError",
     "SSEDecoder",
     "SSEError",
@@ -123,6 +130,7 @@ __all__ = [
     "StreamRateLimitError",
     "StreamServerError",
     "StreamServiceUnavailableError",
+    "StreamStats",
     "StreamTimeoutError",
     "StreamTruncatedError",
     "StructuredOutputError",
@@ -135,6 +143,7 @@ __all__ = [
     "UnroutableModelError",
     "Usage",
     "__version__",
+    "cost",
     "encode_event_message",
     "register_provider",
     "replay",
@@ -152,6 +161,11 @@ _LAZY = {
     "replay_completion": "._replay",
     "SyncChatStream": ".sync",
     "SyncLlmClient": ".sync",
+    "Attempt": "._stats",
+    "RequestInfo": "._stats",
+    "StreamStats": "._stats",
+    "Cooldown": "._cooldown",
+    "cost": "._cost",
     "register_provider": ".providers",
     **dict.fromkeys(
         (
@@ -174,7 +188,10 @@ _LAZY = {
 if _typing.TYPE_CHECKING:
     from ._accumulate import StreamAccumulator
     from ._config import Timeout
+    from ._cooldown import Cooldown
+    from ._cost import cost
     from ._replay import replay, replay_completion
+    from ._stats import Attempt, RequestInfo, StreamStats
     from .client import ChatStream, LlmClient
     from .providers import Provider, register_provider
     from .sync import SyncChatStream, SyncLlmClient

@@ -7,9 +7,9 @@ runs the idle timer; closes the connection on every way out. Knows no wire forma
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ._accumulate import StreamAccumulator, completion_of
 from ._config import log
@@ -25,13 +25,15 @@ from .types import ChatCompletion, ChatCompletionChunk
 if TYPE_CHECKING:
     import asyncio
 
+    from ._call import Call
     from ._pool import Slot
     from ._record import Recorder
+    from ._stats import Outcome, StreamStats
     from ._structured import OutputSpec
     from .providers._base import StreamAdapter
     from .transport import TransportResponse
 
-__all__ = ["ChatStream"]
+__all__ = ["ChatStream", "Resend", "StreamStart"]
 
 _NO_EVENTS: tuple[Any, ...] = ()
 
@@ -89,6 +91,41 @@ def _as_malformed(exc: Exception, event: Any) -> StreamError:
     return exc
 
 
+def _has_content(chunk: ChatCompletionChunk) -> bool:
+    """Whether a chunk carries content, reasoning or a tool call (time to first chunk)."""
+    for choice in chunk.choices:
+        delta = choice.delta
+        if delta.content or delta.reasoning_content or delta.tool_calls:
+            return True
+    return False
+
+
+def _untracked_call(loop: asyncio.AbstractEventLoop) -> Call:
+    from ._call import Call
+
+    return Call((), {}, stream=True, hooks=None, loop_time=loop.time)
+
+
+class StreamStart(NamedTuple):
+    """An answered attempt, for a ``ChatStream`` to read: the response with its headers in,
+    the adapter for its body, and what the stream keeps of the request."""
+
+    response: TransportResponse
+    adapter: StreamAdapter
+    provider: str
+    model: str
+    request_id: str | None
+    idle: float | None
+    total: float | None
+    secrets: tuple[str, ...]
+    recorder: Recorder | None
+    slot: Slot | None
+
+
+Resend = Callable[[StreamError, "Call"], Awaitable["StreamStart | None"]]
+"""The client's next attempt after an in-band error before any content, if any is left."""
+
+
 class _ConnectionLost(Exception):
     """Set on the response body when the connection died without aiohttp telling the body."""
 
@@ -129,6 +166,7 @@ class ChatStream:
         "_accumulator",
         "_adapter",
         "_bytes",
+        "_call",
         "_closed",
         "_content",
         "_deadline",
@@ -137,6 +175,7 @@ class ChatStream:
         "_events",
         "_feed",
         "_finished",
+        "_first_pending",
         "_idle",
         "_loop",
         "_on_event",
@@ -144,6 +183,7 @@ class ChatStream:
         "_pos",
         "_received",
         "_recorder",
+        "_resend",
         "_response",
         "_secrets",
         "_slot",
@@ -158,51 +198,54 @@ class ChatStream:
 
     def __init__(
         self,
-        response: TransportResponse,
-        adapter: StreamAdapter,
+        start: StreamStart,
         *,
-        provider: str,
-        model: str,
-        request_id: str | None,
-        idle: float | None,
-        total: float | None = None,
-        secrets: tuple[str, ...] = (),
-        recorder: Recorder | None = None,
-        slot: Slot | None = None,
+        call: Call | None = None,
         output: OutputSpec | None = None,
+        resend: Resend | None = None,
     ) -> None:
-        self._response = response
+        import asyncio
+
+        self._loop = asyncio.get_running_loop()
         self._output = output
-        self._slot = slot
-        self._recorder = recorder
+        self._resend = resend
+        self._call = call if call is not None else _untracked_call(self._loop)
+        self._received = 0
+        self._timer: asyncio.TimerHandle | None = None
+        self._attach(start)
+
+    def _attach(self, start: StreamStart) -> None:
+        """Read this response (the first, or the one that replaced an attempt that failed
+        before any content)."""
+        response = start.response
+        self._response = response
+        self._slot = start.slot
+        self._recorder = start.recorder
         self._accumulator = StreamAccumulator()
         self._accumulate = self._accumulator.add
-        self._secrets = secrets
-        self._total = total
+        self._secrets = start.secrets
+        self._total = start.total
         self._content = response.content
+        adapter = start.adapter
         self._adapter = adapter
         self._feed: Callable[[bytes], Sequence[Any]] = adapter.feed
         self._events: Sequence[Any] = _NO_EVENTS
         self._pos = 0
         self._on_event = adapter.on_event
-        self._received = 0
         self._bytes = 0
         self._error: StreamError | None = None
         self._error_told = False
         self._finished = False
         self._closed = False
-        self._idle = idle
-        import asyncio
-
-        self._loop = asyncio.get_running_loop()
+        self._first_pending = True
+        self._idle = start.idle
         self._deadline = 0.0
-        self._timer: asyncio.TimerHandle | None = None
         self._waiting = False
-        self.provider = provider
-        """The provider's name as routed."""
-        self.model = model
+        self.provider = start.provider
+        """The provider's name as routed (the one that served, after a fallback)."""
+        self.model = start.model
         """The model name sent to the provider."""
-        self.request_id = request_id
+        self.request_id = start.request_id
         """The provider's request id, when it sent one."""
         self._watch = _watch_connection(response, weakref.ref(self))
 
@@ -230,6 +273,14 @@ class ChatStream:
         async for _chunk in self:
             pass
         return self._completion(final=True)
+
+    @property
+    def stats(self) -> StreamStats:
+        """What this call did so far (``StreamStats``, a snapshot: read again for news)."""
+        return self._call.stats(self._completion(final=False), self._received, self._outcome())
+
+    def _outcome(self) -> Outcome | None:
+        return self._call.outcome
 
     def _completion(self, *, final: bool) -> ChatCompletion:
         completion = completion_of(self._accumulator, self._adapter)
@@ -262,6 +313,11 @@ class ChatStream:
                     chunk = self._on_event(events[pos])
                 except StreamError as exc:
                     self._events = _NO_EVENTS
+                    if self._first_pending and self._resend is not None:
+                        # Nothing was delivered yet: another attempt may still answer.
+                        start = await self._try_again(exc)
+                        if start is not None:
+                            continue
                     self._fail(exc, exc.__cause__)
                     raise self._pending_error() from exc.__cause__
                 except Exception as exc:  # an adapter bug must still end as a StreamError
@@ -277,6 +333,9 @@ class ChatStream:
                         self._fail(_as_malformed(exc, events[pos]), exc.__cause__)
                         raise self._pending_error() from exc.__cause__
                     self._received += 1
+                    if self._first_pending and _has_content(chunk):
+                        self._first_pending = False
+                        self._call.first_chunk(self._completion_or_none, self._received)
                     return chunk
                 if self._adapter.done:
                     self._events = _NO_EVENTS
@@ -285,6 +344,28 @@ class ChatStream:
                     self._release()
                 continue
             await self._read()
+
+    async def _try_again(self, error: StreamError) -> StreamStart | None:
+        """Close this attempt and start the next one (a retry, or the next fallback model);
+        ``None`` when none is left or the error is not worth another attempt."""
+        assert self._resend is not None
+        self._response.close()
+        self._closed = True
+        self._let_go()
+        self._end_recording(f"{type(error).__name__}: {error.message} (tried again)")
+        start = await self._resend(error, self._call)
+        if start is not None:
+            self._attach(start)
+        return start
+
+    def _completion_or_none(self) -> ChatCompletion | None:
+        return completion_of(self._accumulator, self._adapter)
+
+    def _end(self, outcome: Outcome, error: BaseException | None = None) -> None:
+        """The call ended: its stats are final, the hooks are told (once)."""
+        call = self._call
+        if call.ended_at is None:
+            call.ended(self._completion_or_none(), self._received, outcome, error)
 
     async def __aenter__(self) -> ChatStream:
         return self
@@ -319,6 +400,7 @@ class ChatStream:
             self._response.close()
             self._let_go()
             self._end_recording("closed early")
+            self._end("cancelled")
 
     def _release(self) -> None:
         if not self._closed:
@@ -326,6 +408,7 @@ class ChatStream:
             self._response.release()
             self._let_go()
             self._end_recording("complete")
+            self._end("completed")
 
     def _let_go(self) -> None:
         """The connection is back in the pool or closed: nothing of this stream may outlive
@@ -525,6 +608,7 @@ class ChatStream:
         self._response.close()
         self._closed = True
         self._let_go()
+        self._end("error", error)
 
     def _pending_error(self) -> StreamError:
         """The recorded error, told what was received before it (once)."""
@@ -536,6 +620,8 @@ class ChatStream:
             error.chunks_received = self._received
             error.text = text
             error.accumulated = self._completion(final=False)
+            error.stats = self.stats
+            error.attempts = error.stats.attempts
             error.provider = self.provider
             error.message = (
                 f"{error.message} (after {self._received} chunks, {len(text)} characters)"

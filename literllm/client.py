@@ -8,6 +8,7 @@ first request, so ``import literllm`` and building a client stay cheap.
 
 from __future__ import annotations
 
+import functools
 import os
 import weakref
 from collections.abc import Awaitable, Mapping, Sequence
@@ -19,13 +20,15 @@ from ._config import Timeout, as_timeout, log
 from ._params import check_params
 from ._pool import NO_SLOT, ConnectionSlots, PoolTimeout, Slot
 from ._secrets import redact, redact_value, scrub_chain
-from ._stream import ChatStream
+from ._stream import ChatStream, StreamStart
 from ._version import __version__
 from .errors import (
     APIConnectionError,
     APIError,
     APITimeoutError,
+    BudgetExceededError,
     ConfigurationError,
+    CooldownError,
     LiterLlmError,
     MalformedChunkError,
     MissingApiKeyError,
@@ -33,6 +36,9 @@ from .errors import (
     RateLimitError,
     ResponseTooLargeError,
     StreamError,
+    StreamRateLimitError,
+    StreamServerError,
+    StreamServiceUnavailableError,
 )
 from .providers import Provider, merge_key, resolve_model
 from .providers._base import ERROR_BODY_QUOTE, HttpRequest, quote_body
@@ -45,9 +51,12 @@ if TYPE_CHECKING:
 
     import aiohttp
 
+    from ._call import Call
+    from ._cooldown import Cooldown, Cooldowns
     from ._proxy import Proxy, ProxyConfig
     from ._record import Recorder
     from ._settings import ProviderSettings
+    from ._stats import StreamStats
     from ._structured import OutputSpec
     from .providers._base import Auth, ProviderAdapter
     from .transport import Transport, TransportResponse
@@ -200,6 +209,23 @@ def check_headers(headers: Mapping[str, str], where: str) -> None:
             )
 
 
+def _checked_fallbacks(
+    fallbacks: Mapping[str, Sequence[str]] | None,
+) -> dict[str, tuple[str, ...]]:
+    if fallbacks is None:
+        return {}
+    if not isinstance(fallbacks, Mapping):
+        raise ConfigurationError(
+            "fallbacks= takes a mapping from a model to the models to try after it"
+        )
+    checked = {}
+    for model, others in fallbacks.items():
+        if isinstance(others, str) or not all(isinstance(o, str) for o in others):
+            raise ConfigurationError(f"fallbacks[{model!r}] must be a list of model names")
+        checked[model] = tuple(others)
+    return checked
+
+
 def _checked_base_url(url: str, where: str = "base_url") -> str:
     from urllib.parse import urlsplit
 
@@ -249,6 +275,84 @@ async def _read_limited(response: TransportResponse, limit: int) -> bytes:
     return b"".join(parts)
 
 
+_IN_BAND_RETRIED = (StreamRateLimitError, StreamServerError, StreamServiceUnavailableError)
+# Call options a hook's RequestInfo never sees (a key, headers that may carry one).
+_NOT_SHOWN = frozenset({"api_key", "extra_headers"})
+
+
+def _fallback_on(value: Any) -> frozenset[Any]:
+    """``fallback_on=``: statuses and error classes that also move to the next model."""
+    if value is None:
+        return frozenset()
+    items = [value] if isinstance(value, int | type) else value
+    try:
+        checked = frozenset(items)
+    except TypeError:
+        checked = frozenset({object()})
+    for item in checked:
+        if isinstance(item, bool) or not (
+            isinstance(item, int) or (isinstance(item, type) and issubclass(item, Exception))
+        ):
+            raise ConfigurationError(
+                "fallback_on= takes HTTP statuses and error classes (404, NotFoundError)"
+            )
+    return checked
+
+
+def _falls_back(error: BaseException, extra: frozenset[Any]) -> bool:
+    """Whether the next model is tried after ``error`` (which came before any content):
+    connection errors and timeouts, 408, 409, 429, 5xx and 529, an in-band overload, rate
+    limit or server error; and what ``fallback_on=`` adds (400, 401, 403, 404 are not by
+    default: another model would be sent the same mistake)."""
+    if isinstance(error, (*_IN_BAND_RETRIED, APIConnectionError)):
+        return True
+    status = getattr(error, "status_code", None)
+    if isinstance(error, APIError) and isinstance(status, int) and (
+        _retry.should_retry(status) or status >= 500
+    ):
+        return True
+    return any(
+        isinstance(error, item) if isinstance(item, type) else status == item for item in extra
+    )
+
+
+class _Plan:
+    """The models one call may try, in order (the model, then its fallbacks), each request
+    prepared up front so that a fallback that cannot be sent fails before any I/O."""
+
+    __slots__ = ("fallback_on", "in_band_retries", "index", "models", "params", "requests")
+
+    def __init__(
+        self, client: LlmClient, models: list[str], messages: Sequence[MessageParam | Message],
+        params: ChatParams, *, stream: bool, fallback_on: frozenset[Any],
+    ) -> None:
+        self.models = models
+        self.params = params
+        self.fallback_on = fallback_on
+        self.index = 0
+        self.in_band_retries = 0
+        self.requests = [
+            client._prepare(model, messages, params, stream=stream) for model in models
+        ]
+
+    @property
+    def prepared(self) -> _PreparedRequest:
+        return self.requests[self.index]
+
+    def has_next(self) -> bool:
+        return self.index + 1 < len(self.models)
+
+    def advance(self) -> None:
+        self.index += 1
+        self.in_band_retries = 0
+
+    def falls_back(self, error: BaseException) -> bool:
+        return _falls_back(error, self.fallback_on)
+
+    def may_resend(self) -> bool:
+        return self.has_next() or any(r.max_retries > 0 for r in self.requests)
+
+
 class _PreparedRequest(NamedTuple):
     provider: Provider
     adapter: ProviderAdapter
@@ -287,6 +391,15 @@ class LlmClient:
         max_response_size: the largest non-streamed reply ``chat()`` reads (bytes).
         ssl: certificate verification for the client's own session: ``True`` (the default:
             the system's CAs), an ``ssl.SSLContext`` (your own CA), or ``False`` (none).
+        hooks: objects with any of ``on_request(info)``, ``on_first_chunk(stats)``,
+            ``on_end(stats)``, ``on_error(stats, error)`` (plain or async), called for every
+            attempt of every call (``literllm.otel.OpenTelemetryHooks`` is one).
+        fallbacks: per model, the models to try after it when it fails before its first
+            chunk (``{"openai/gpt-4o": ["anthropic/claude-sonnet-4-5"]}``); a call's own
+            ``fallbacks=`` wins.
+        cooldown: skip a provider that failed repeatedly, for a while (``Cooldown``).
+        max_cost: once the replies cost this many USD in all (``spent``), new requests raise
+            ``BudgetExceededError`` before anything is sent (needs ``literllm[cost]``).
         record_dir: save every streamed response body into this folder (with a ``.json``
             sidecar each), for ``replay()``; ``record_to=`` does it for one call.
         transport: send every request through this instead of the network (see
@@ -313,6 +426,10 @@ class LlmClient:
         ssl: _ssl.SSLContext | bool = True,
         record_dir: str | os.PathLike[str] | None = None,
         transport: Transport | None = None,
+        hooks: Sequence[object] | None = None,
+        fallbacks: Mapping[str, Sequence[str]] | None = None,
+        cooldown: Cooldown | None = None,
+        max_cost: float | None = None,
     ) -> None:
         if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
             raise ConfigurationError("max_retries must be a whole number, 0 or more")
@@ -355,6 +472,26 @@ class LlmClient:
                 "(see literllm.transport.Transport)"
             )
         self._transport = transport
+        self._hooks = None
+        if hooks:
+            from ._stats import HookSet
+
+            self._hooks = HookSet(hooks)
+        self._fallbacks = _checked_fallbacks(fallbacks)
+        self._cooldowns: Cooldowns | None = None
+        if cooldown is not None:
+            from ._cooldown import Cooldown, Cooldowns
+
+            if not isinstance(cooldown, Cooldown):
+                raise ConfigurationError("cooldown= takes a literllm.Cooldown(...)")
+            self._cooldowns = Cooldowns(cooldown)
+        if max_cost is not None and (
+            isinstance(max_cost, bool) or not isinstance(max_cost, int | float)
+            or not max_cost >= 0
+        ):
+            raise ConfigurationError("max_cost must be a number of US dollars, 0 or more")
+        self._max_cost = None if max_cost is None else float(max_cost)
+        self._spent = 0.0
 
     def __repr__(self) -> str:
         # Keys and headers are left out on purpose.
@@ -376,14 +513,22 @@ class LlmClient:
     ) -> None:
         await self.close()
 
+    @property
+    def spent(self) -> float:
+        """USD this client's replies cost so far (from their usage; unknown prices count 0)."""
+        return self._spent
+
     async def close(self) -> None:
         """End the client's open streams, then close its own session (one passed in stays open).
 
         A stream being read when its client closes raises ``StreamError`` from its iterator.
+        Async hooks still running are given a few seconds to finish.
         """
         for stream in list(self._streams):
             stream._abort(StreamError("the LlmClient was closed while this stream was open"))
         self._streams.clear()
+        if self._hooks is not None:
+            await self._hooks.drain()
         if self._owns_session and self._session is not None:
             session, self._session = self._session, None
             await session.close()
@@ -528,8 +673,9 @@ class LlmClient:
             )
         return settings
 
-    async def _send(self, prepared: _PreparedRequest) -> _Sent:
-        """Send with retries; a 2xx response whose body is still unread, with what it holds."""
+    async def _send(self, prepared: _PreparedRequest, call: Call) -> _Sent:
+        """Send with retries; a 2xx response whose body is still unread, with what it holds.
+        Each attempt is told to ``call`` (stats, hooks)."""
         import asyncio
 
         if self._transport is None:
@@ -539,12 +685,24 @@ class LlmClient:
         # The total timeout bounds the whole call: every attempt, every backoff, the body.
         deadline = None if timeout.total is None else loop.time() + timeout.total
         proxy = self._proxy_for(prepared.request.url)
+        name = prepared.provider.name
         attempt = 0
         while True:
-            # The slot first: a signature made before a long wait for the pool could expire.
-            slot = await self._wait_for_slot(
-                prepared, None if deadline is None else deadline - loop.time()
+            call.attempt_starts(
+                name, prepared.model, prepared.request.method,
+                _shown_url(prepared.request.url),
             )
+            try:
+                # The slot first: a signature made before a long wait for the pool could
+                # expire.
+                waiting = loop.time()
+                slot = await self._wait_for_slot(
+                    prepared, None if deadline is None else deadline - loop.time()
+                )
+                call.waited(loop.time() - waiting)
+            except BaseException as exc:
+                call.attempt_failed(exc)
+                raise
             try:
                 request = prepared.request
                 secrets: tuple[str, ...] = proxy.secrets if proxy is not None else ()
@@ -559,10 +717,12 @@ class LlmClient:
                     left=None if deadline is None else deadline - loop.time(),
                     has_total=deadline is not None, secrets=secrets,
                 )
-            except BaseException:
+            except BaseException as exc:
                 slot.release()
+                call.attempt_failed(exc)
                 raise
             if not isinstance(outcome, _Failure):
+                call.attempt_answered()
                 return _Sent(
                     outcome, secrets,
                     None if deadline is None else max(deadline - loop.time(), 0.001), slot,
@@ -570,12 +730,12 @@ class LlmClient:
             slot.release()
             error, server_asked = outcome
             scrub_chain(error, secrets)
+            call.attempt_failed(error)
             if not _is_retried(error) or attempt >= prepared.max_retries:
                 raise error from error.__cause__
             delay = _retry.backoff(attempt, server_asked)
             if deadline is not None and loop.time() + delay >= deadline:
                 # Waiting would outlast the total timeout: fail now, with what happened.
-                name = prepared.provider.name
                 expired = APITimeoutError(
                     f"{name}: request timed out (total) after {attempt + 1} attempts; "
                     f"the last: {error}",
@@ -584,9 +744,7 @@ class LlmClient:
                 )
                 raise expired from error
             attempt += 1
-            log().info(
-                "%s: retry %d in %.2f s after: %s", prepared.provider.name, attempt, delay, error
-            )
+            log().info("%s: retry %d in %.2f s after: %s", name, attempt, delay, error)
             await _sleep(delay)
 
     async def _wait_for_slot(self, prepared: _PreparedRequest, left: float | None) -> Slot:
@@ -755,20 +913,140 @@ class LlmClient:
         """Send a streaming chat request and return its ``ChatStream`` once the reply started.
 
         Raises (before any chunk): ``APIConnectionError``, ``APITimeoutError``, an ``APIError``
-        subclass for an error status (after retries), ``APIError`` for a body that is not an
-        event stream, a ``ConfigurationError`` (unroutable model, missing key, ...) before
-        any I/O. ``messages`` may hold ``Message`` objects (a reply sent back as a turn).
+        subclass for an error status (after retries, and after the fallbacks), ``APIError``
+        for a body that is not an event stream, a ``ConfigurationError`` (unroutable model,
+        missing key, ...) before any I/O. ``messages`` may hold ``Message`` objects (a reply
+        sent back as a turn).
         """
         check_params("chat_stream", params)
-        prepared = self._prepare(model, messages, params, stream=True)
-        # Before anything is sent: a destination that cannot be written is a ConfigurationError.
-        recorder = self._open_recording(params, prepared)
+        self._check_budget()
+        plan = self._plan(model, messages, params, stream=True)
+        call = self._new_call(messages, params, stream=True)
+        start = await self._start_stream(plan, call)
+        stream = ChatStream(
+            start, call=call, output=plan.prepared.output,
+            resend=functools.partial(self._resend, plan) if plan.may_resend() else None,
+        )
+        self._streams.add(stream)
+        return stream
+
+    def _plan(
+        self, model: str, messages: Sequence[MessageParam | Message], params: ChatParams,
+        *, stream: bool,
+    ) -> _Plan:
+        """The models to try, in order, the first one's request prepared (raises before any
+        I/O for a call that cannot be sent)."""
+        fallbacks = params.get("fallbacks")
+        if fallbacks is None:
+            fallbacks = self._fallbacks.get(model, ())
+        if isinstance(fallbacks, str):
+            raise ConfigurationError("fallbacks= takes a list of models, not one string")
+        return _Plan(
+            self, [model, *fallbacks], messages, params, stream=stream,
+            fallback_on=_fallback_on(params.get("fallback_on")),
+        )
+
+    def _new_call(
+        self, messages: Sequence[Any], params: ChatParams, *, stream: bool
+    ) -> Call:
+        import asyncio
+
+        from ._call import Call
+
+        shown = {k: v for k, v in params.items() if k not in _NOT_SHOWN}
+        return Call(
+            messages, shown, stream=stream, hooks=self._hooks,
+            loop_time=asyncio.get_running_loop().time,
+            on_end=self._call_ended if self._max_cost is not None else None,
+        )
+
+    def _check_budget(self) -> None:
+        if self._max_cost is not None and self._spent >= self._max_cost:
+            raise BudgetExceededError(
+                f"this client has spent ${self._spent:.4f} of its max_cost "
+                f"${self._max_cost:.4f}; nothing was sent",
+                spent=self._spent, max_cost=self._max_cost,
+            )
+
+    def _call_ended(self, call: Call, stats: StreamStats) -> None:
+        if stats.cost is not None:
+            self._spent += stats.cost
+
+    def _cooling(self, provider: str) -> bool:
+        cooldowns = self._cooldowns
+        return cooldowns is not None and cooldowns.cooling(provider)
+
+    def _failed(self, provider: str, error: BaseException) -> None:
+        cooldowns = self._cooldowns
+        if cooldowns is not None and _falls_back(error, frozenset()):
+            cooldowns.failed(provider)
+
+    async def _start_stream(self, plan: _Plan, call: Call) -> StreamStart:
+        """The first answered attempt of the plan: each model with its own retries, the
+        next model when one fails in a way that falls back."""
+        while True:
+            prepared = plan.prepared
+            name = prepared.provider.name
+            if plan.has_next() and self._cooling(name):
+                call.attempt_starts(name, prepared.model, prepared.request.method,
+                                    _shown_url(prepared.request.url))
+                call.attempt_failed(CooldownError(
+                    f"{name} is cooling down after repeated failures; skipped", provider=name,
+                ), skipped=True)
+                plan.advance()
+                continue
+            # Before anything is sent: a destination that cannot be written is a
+            # ConfigurationError.
+            recorder = self._open_recording(plan.params, prepared)
+            try:
+                sent = await self._send(prepared, call)
+            except LiterLlmError as error:
+                if recorder is not None:
+                    recorder.abandon()
+                self._failed(name, error)
+                if plan.falls_back(error) and plan.has_next():
+                    log().info("%s: falling back to %s after: %s", prepared.model,
+                               plan.models[plan.index + 1], error)
+                    plan.advance()
+                    continue
+                error.attempts = tuple(call.attempts)
+                raise
+            except BaseException:
+                if recorder is not None:
+                    recorder.abandon()
+                raise
+            try:
+                return await self._stream_start(prepared, sent, recorder)
+            except LiterLlmError as error:
+                call.stream_failed_early(error)
+                error.attempts = tuple(call.attempts)
+                raise
+
+    async def _resend(self, plan: _Plan, error: StreamError, call: Call) -> StreamStart | None:
+        """After an in-band error before any content: another attempt (a retry under
+        ``max_retries``, then the next fallback), or ``None`` when none is due."""
+        call.stream_failed_early(error)
+        if not isinstance(error, _IN_BAND_RETRIED):
+            return None
+        prepared = plan.prepared
+        self._failed(prepared.provider.name, error)
+        if plan.in_band_retries < prepared.max_retries:
+            plan.in_band_retries += 1
+            await _sleep(_retry.backoff(plan.in_band_retries - 1, getattr(
+                error, "retry_after", None)))
+        elif plan.falls_back(error) and plan.has_next():
+            plan.advance()
+        else:
+            return None
         try:
-            sent = await self._send(prepared)
-        except BaseException:
-            if recorder is not None:
-                recorder.abandon()
-            raise
+            return await self._start_stream(plan, call)
+        except LiterLlmError:
+            return None  # the in-band error is raised, with every attempt in its stats
+
+    async def _stream_start(
+        self, prepared: _PreparedRequest, sent: _Sent, recorder: Recorder | None
+    ) -> StreamStart:
+        """A stream's answered attempt, its body checked to be an event stream."""
         response = sent.response
         name = prepared.provider.name
         request_id = prepared.adapter.request_id(response.headers)
@@ -807,21 +1085,10 @@ class LlmClient:
                 "request_id": request_id,
                 "literllm": __version__,
             })
-        stream = ChatStream(
-            response,
-            adapter,
-            provider=name,
-            model=prepared.model,
-            request_id=request_id,
-            idle=prepared.timeout.idle,
-            total=sent.left,
-            secrets=sent.secrets,
-            recorder=recorder,
-            slot=sent.slot,
-            output=prepared.output,
+        return StreamStart(
+            response, adapter, name, prepared.model, request_id, prepared.timeout.idle,
+            sent.left, sent.secrets, recorder, sent.slot,
         )
-        self._streams.add(stream)
-        return stream
 
     def _open_recording(self, params: ChatParams, prepared: _PreparedRequest) -> Recorder | None:
         """The recording of this call's body, its files open (``record_to=``, ``record_dir=``)."""
@@ -843,17 +1110,54 @@ class LlmClient:
         messages: Sequence[MessageParam | Message],
         **params: Unpack[ChatParams],
     ) -> ChatCompletion:
-        """Send a chat request and return the whole reply (same errors as ``chat_stream``).
+        """Send a chat request and return the whole reply (same errors as ``chat_stream``);
+        its ``stats`` say what the call did.
 
         A reply larger than ``max_response_size`` raises ``ResponseTooLargeError``.
         """
         check_params("chat", params)
         if params.get("record_to") is not None:
             raise ConfigurationError("record_to= records streams: use it with chat_stream()")
-        prepared = self._prepare(model, messages, params, stream=False)
+        self._check_budget()
+        plan = self._plan(model, messages, params, stream=False)
+        call = self._new_call(messages, params, stream=False)
+        while True:
+            prepared = plan.prepared
+            name = prepared.provider.name
+            if plan.has_next() and self._cooling(name):
+                call.attempt_starts(name, prepared.model, prepared.request.method,
+                                    _shown_url(prepared.request.url))
+                call.attempt_failed(CooldownError(
+                    f"{name} is cooling down after repeated failures; skipped", provider=name,
+                ), skipped=True)
+                plan.advance()
+                continue
+            try:
+                sent = await self._send(prepared, call)
+            except LiterLlmError as error:
+                self._failed(name, error)
+                if plan.falls_back(error) and plan.has_next():
+                    plan.advance()
+                    continue
+                error.attempts = tuple(call.attempts)
+                raise
+            break
+        try:
+            completion = await self._read_completion(prepared, sent)
+        except LiterLlmError as error:
+            call.ended(None, 0, "error", error)
+            error.attempts = tuple(call.attempts)
+            raise
+        except BaseException as exc:
+            call.ended(None, 0, "cancelled", exc)
+            raise
+        completion.stats = call.ended(completion, 0, "completed")
+        return completion
+
+    async def _read_completion(self, prepared: _PreparedRequest, sent: _Sent) -> ChatCompletion:
+        """The whole reply of an answered ``chat()`` attempt."""
         import aiohttp
 
-        sent = await self._send(prepared)
         response, secrets = sent.response, sent.secrets
         name = prepared.provider.name
         request_id = prepared.adapter.request_id(response.headers)

@@ -32,6 +32,9 @@
                +-- StreamRateLimitError (also RateLimitError), StreamServerError (also
                    ServerError), StreamServiceUnavailableError (also ServiceUnavailableError)
           +-- StreamTimeoutError  (also APITimeoutError)  the idle timeout expired mid-stream
+     +-- BudgetExceededError                      the client's max_cost is spent; nothing sent
+     +-- CooldownError                            (in .attempts only) a provider skipped while
+     |                                            it cools down after repeated failures
      +-- StructuredOutputError (also ValueError)   a reply that does not parse as its
                                                   response_format asked (JSON, a model)
 
@@ -55,9 +58,11 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "BudgetExceededError",
     "ChecksumError",
     "ConfigurationError",
     "ConflictError",
+    "CooldownError",
     "EventStreamError",
     "EventStreamTruncatedError",
     "LiterLlmError",
@@ -96,6 +101,9 @@ class LiterLlmError(Exception):
     """
 
     message: str
+    attempts: tuple[Any, ...] = ()
+    """Every attempt of the call until this error (``literllm.Attempt``: provider, model,
+    error, duration), retries and fallbacks included; empty for an error before any."""
 
     def __init__(self, message: str = "", **details: Any) -> None:
         super().__init__(message)
@@ -254,6 +262,21 @@ class ProxyError(APIConnectionError):
     status_code: int | None = None
 
 
+class BudgetExceededError(LiterLlmError):
+    """The client has spent its ``max_cost`` (USD, from the replies' usage): the request
+    was not sent."""
+
+    spent: float = 0.0
+    max_cost: float = 0.0
+
+
+class CooldownError(LiterLlmError):
+    """Recorded in ``attempts`` (never raised): a provider was skipped because it is cooling
+    down after repeated failures (``LlmClient(cooldown=)``)."""
+
+    provider: str = ""
+
+
 class StructuredOutputError(LiterLlmError, ValueError):
     """The reply's content does not parse as its ``response_format`` asked: not JSON, or
     JSON that does not validate as the model given (the cause says where)."""
@@ -280,6 +303,8 @@ class StreamError(LiterLlmError):
     provider: str = ""
     accumulated: Any = None
     """The ``ChatCompletion`` the chunks before the error add up to."""
+    stats: Any = None
+    """The call's ``StreamStats`` at the error."""
 
 
 class StreamTruncatedError(StreamError):

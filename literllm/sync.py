@@ -36,6 +36,8 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from ._config import Timeout
+    from ._cooldown import Cooldown
+    from ._stats import StreamStats
     from .transport import Transport
 
 __all__ = ["SyncChatStream", "SyncClientOptions", "SyncLlmClient"]
@@ -57,6 +59,10 @@ class SyncClientOptions(TypedDict, total=False):
     ssl: _ssl.SSLContext | bool
     record_dir: str | os.PathLike[str] | None
     transport: Transport | None
+    hooks: Sequence[object] | None
+    fallbacks: Mapping[str, Sequence[str]] | None
+    cooldown: Cooldown | None
+    max_cost: float | None
 
 T = TypeVar("T")
 _MAX_BATCH = 256
@@ -197,6 +203,11 @@ class SyncChatStream:
         return self._stream.chunks_received - unseen
 
     @property
+    def stats(self) -> StreamStats:
+        """As ``ChatStream.stats``."""
+        return self._stream.stats
+
+    @property
     def accumulated(self) -> ChatCompletion:
         """The ``ChatCompletion`` the chunks read so far add up to.
 
@@ -301,6 +312,11 @@ class SyncLlmClient:
 
     def __repr__(self) -> str:
         return repr(self._client).replace("LlmClient(", "SyncLlmClient(", 1)
+
+    @property
+    def spent(self) -> float:
+        """As ``LlmClient.spent``."""
+        return self._client.spent
 
     def chat_stream(
         self,

@@ -12,7 +12,7 @@ the unnamed fields from it on demand, so keeping them costs nothing per chunk.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Required, TypeAlias, TypedDict, cast
 
@@ -237,10 +237,12 @@ class StreamOptions(TypedDict, total=False):
 class ChatParams(TypedDict, total=False):
     """The keyword arguments of ``chat_stream()`` and ``chat()``; ``None`` means not sent.
 
-    Everything but the last five goes into the request body as OpenAI names it;
+    Everything but the last seven goes into the request body as OpenAI names it;
     ``extra_body`` adds (or overrides) body fields, ``extra_headers`` headers; ``api_key``
     and ``timeout`` override the client's for this call; ``record_to`` (streams only) saves
-    the raw response body to that path, with a ``.json`` sidecar, for ``replay()``.
+    the raw response body to that path, with a ``.json`` sidecar, for ``replay()``;
+    ``fallbacks`` are the models to try, in order, when the model fails before its first
+    chunk, and ``fallback_on`` the statuses and error classes that move on too.
     """
 
     temperature: float | None
@@ -269,9 +271,14 @@ class ChatParams(TypedDict, total=False):
     api_key: str | None
     timeout: float | Timeout | None
     record_to: str | os.PathLike[str] | None
+    fallbacks: Sequence[str] | None
+    fallback_on: Collection[int | type[Exception]] | int | type[Exception] | None
 
 
-CLIENT_OPTIONS = frozenset({"extra_body", "extra_headers", "api_key", "timeout", "record_to"})
+CLIENT_OPTIONS = frozenset({
+    "extra_body", "extra_headers", "api_key", "timeout", "record_to", "fallbacks",
+    "fallback_on",
+})
 """The ``ChatParams`` that configure the call rather than go into the request body."""
 
 
@@ -457,17 +464,24 @@ class ChatCompletion(_KeepsUnnamedFields):
     usage: Usage | None = None
     system_fingerprint: str | None = None
     raw: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
+    stats: Any = field(default=None, repr=False, compare=False)
+    """``chat()``'s ``StreamStats``; ``None`` on a stream's ``accumulated`` (the stream has
+    them: ``stream.stats``)."""
 
 
 
 _SERIALISED_FIELDS: dict[type, tuple[str, ...]] = {
-    cls: tuple(name for name in cls.__dataclass_fields__ if name not in ("raw", "parsed"))
+    cls: tuple(
+        name for name in cls.__dataclass_fields__ if name not in ("raw", "parsed", "stats")
+    )
     for cls in (
         FunctionDelta, ToolCallDelta, Delta, StreamChoice, Usage, ChatCompletionChunk,
         FunctionCall, ToolCall, Message, Choice, ChatCompletion,
     )
 }
 _NAMED_FIELDS: dict[type, frozenset[str]] = {
-    cls: frozenset(name for name in cls.__dataclass_fields__ if name not in ("raw", "parsed"))
+    cls: frozenset(
+        name for name in cls.__dataclass_fields__ if name not in ("raw", "parsed", "stats")
+    )
     for cls in (ToolCallDelta, Delta, Usage, ChatCompletionChunk, Message, ChatCompletion)
 }

@@ -224,7 +224,7 @@ def test_help_is_readable() -> None:
     text = pydoc.render_doc(literllm, renderer=pydoc.plaintext)
     assert "bit_length" not in text and "from_bytes" not in text
     assert "Where things are" in text
-    assert len(text.splitlines()) < 5000, len(text.splitlines())  # about 90 per error class
+    assert len(text.splitlines()) < 6000, len(text.splitlines())  # about 90 per error class
 
 
 def test_readme_python_blocks_compile() -> None:
