@@ -95,12 +95,16 @@ class Call:
             Attempt(self.provider, self.model, None, now - self._attempt_started)
         )
 
-    def attempt_failed(self, error: BaseException, *, skipped: bool = False) -> None:
-        """An attempt failed before its answer (or, ``skipped``, was never sent)."""
-        duration = 0.0 if skipped else self._loop_time() - self._attempt_started
+    def attempt_failed(self, error: BaseException) -> None:
+        """An attempt failed before its answer."""
+        duration = self._loop_time() - self._attempt_started
         self.attempts.append(Attempt(self.provider, self.model, error, duration))
-        if self._hooks is not None and not skipped:
+        if self._hooks is not None:
             self._hooks.call("on_error", self.stats(None, 0, "error"), error)
+
+    def attempt_skipped(self, provider: str, model: str, error: BaseException) -> None:
+        """A model the call did not send to (its provider cools down): no hook is told."""
+        self.attempts.append(Attempt(provider, model, error, 0.0))
 
     def stream_failed_early(self, error: BaseException) -> None:
         """The answered attempt broke before any content and will be tried again: it counts
@@ -167,4 +171,5 @@ class Call:
             outcome=outcome,
             queued=self.queued,
             request=self.request,
+            completion=completion,
         )

@@ -11,6 +11,7 @@ never outnumber the slots.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -24,17 +25,28 @@ class PoolTimeout(Exception):
 
 
 class Slot:
-    """One request's hold on the pool; ``release()`` may be called any number of times."""
+    """One request's hold on the pool (and on its provider's limits, ``then``);
+    ``release()`` may be called any number of times."""
 
-    __slots__ = ("_semaphore",)
+    __slots__ = ("_semaphore", "_then")
 
-    def __init__(self, semaphore: asyncio.Semaphore | None) -> None:
+    def __init__(
+        self, semaphore: asyncio.Semaphore | None, then: Callable[[], None] | None = None
+    ) -> None:
         self._semaphore = semaphore
+        self._then = then
+
+    def also(self, then: Callable[[], None]) -> Slot:
+        """This hold, and ``then`` called once when it is released."""
+        return Slot(self._semaphore, then)
 
     def release(self) -> None:
         semaphore, self._semaphore = self._semaphore, None
+        then, self._then = self._then, None
         if semaphore is not None:
             semaphore.release()
+        if then is not None:
+            then()
 
 
 NO_SLOT = Slot(None)

@@ -1,8 +1,9 @@
 """Per-provider settings: ``provider_options`` checked up front, merged in one order.
 
 For every provider ``provider_options[name]`` takes ``base_url``, ``api_key``, ``headers``,
-``timeout`` and ``max_retries``, plus the keys its adapter names (``region``, ``project``,
-``api_version``, ...). Which one applies, first match wins:
+``timeout``, ``max_retries`` and the limits ``max_concurrency``, ``requests_per_minute``
+and ``tokens_per_minute`` (``literllm._limits``), plus the keys its adapter names
+(``region``, ``project``, ``api_version``, ...). Which one applies, first match wins:
 
 1. the call's own argument (``api_key=``, ``timeout=``, ``extra_headers=``);
 2. the provider's options;
@@ -94,6 +95,12 @@ def check_provider_options(
             check_headers(values["headers"] or {}, f"{where}['headers']")
         if "timeout" in values:
             values["timeout"] = as_timeout(values["timeout"], Timeout())
+        for limit in ("max_concurrency", "requests_per_minute", "tokens_per_minute"):
+            value = values.get(limit)
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int) or value < 1
+            ):
+                raise ConfigurationError(f"{where}[{limit!r}] must be a whole number, 1 or more")
         if "max_retries" in values:
             retries = values["max_retries"]
             if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:

@@ -25,7 +25,7 @@ from ._config import log
 if TYPE_CHECKING:
     import asyncio
 
-    from .types import Usage
+    from .types import ChatCompletion, Usage
 
 __all__ = ["Attempt", "Hooks", "Outcome", "RequestInfo", "StreamStats"]
 
@@ -99,6 +99,8 @@ class StreamStats:
     """Time spent waiting for a provider limit or a pooled connection."""
     request: RequestInfo | None = field(default=None, repr=False)
     """The attempt that served (or the last one tried)."""
+    completion: ChatCompletion | None = field(default=None, repr=False, compare=False)
+    """The reply so far (its ``id`` and ``model`` are the provider's), when there is one."""
 
 
 class Hooks(Protocol):

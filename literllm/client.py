@@ -53,6 +53,7 @@ if TYPE_CHECKING:
 
     from ._call import Call
     from ._cooldown import Cooldown, Cooldowns
+    from ._limits import ProviderLimits
     from ._proxy import Proxy, ProxyConfig
     from ._record import Recorder
     from ._settings import ProviderSettings
@@ -207,6 +208,15 @@ def check_headers(headers: Mapping[str, str], where: str) -> None:
             raise ConfigurationError(
                 f"{where}: the value of {name!r} contains a line break or control character"
             )
+
+
+def _limits_shown(limits: ProviderLimits) -> str:
+    from ._limits import LIMIT_NAMES
+
+    return ", ".join(
+        f"{name}={getattr(limits, name)}" for name in LIMIT_NAMES
+        if getattr(limits, name) is not None
+    )
 
 
 def _checked_fallbacks(
@@ -458,6 +468,13 @@ class LlmClient:
             self._provider_options = check_provider_options(
                 provider_options, _checked_base_url, check_headers
             )
+        self._limits: dict[str, ProviderLimits] = {}
+        for name, options in self._provider_options.items():
+            from ._limits import ProviderLimits
+
+            limits = ProviderLimits.from_options(options)
+            if limits is not None:
+                self._limits[name] = limits
         self._settings: dict[str, ProviderSettings] = {}
         self._auth_cache: dict[tuple[str, str | None], Auth | None] = {}
         self._max_response_size = max_response_size
@@ -696,7 +713,7 @@ class LlmClient:
                 # The slot first: a signature made before a long wait for the pool could
                 # expire.
                 waiting = loop.time()
-                slot = await self._wait_for_slot(
+                slot = await self._wait_for_turn(
                     prepared, None if deadline is None else deadline - loop.time()
                 )
                 call.waited(loop.time() - waiting)
@@ -746,6 +763,38 @@ class LlmClient:
             attempt += 1
             log().info("%s: retry %d in %.2f s after: %s", name, attempt, delay, error)
             await _sleep(delay)
+
+    async def _wait_for_turn(self, prepared: _PreparedRequest, left: float | None) -> Slot:
+        """The provider's limits (``max_concurrency``, ``requests_per_minute``,
+        ``tokens_per_minute``), then a pool slot: one hold on both, released together."""
+        limits = self._limits.get(prepared.provider.name) if self._limits else None
+        if limits is None:
+            return await self._wait_for_slot(prepared, left)
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        pool = prepared.timeout.pool
+        by_total = left is not None and (pool is None or left <= pool)
+        try:
+            await limits.acquire(left if by_total else pool)
+        except TimeoutError:
+            name = prepared.provider.name
+            kind = "total" if by_total else "pool"
+            raise APITimeoutError(
+                f"{name}: waited {loop.time() - started:.1f} s for the provider's limits "
+                f"({_limits_shown(limits)}, {limits.in_use} in flight) "
+                f"({'the total timeout' if by_total else 'Timeout.pool'}); nothing was sent",
+                provider=name, timeout_kind=kind,
+            ) from None
+        try:
+            slot = await self._wait_for_slot(
+                prepared, None if left is None else left - (loop.time() - started)
+            )
+        except BaseException:
+            limits.release()
+            raise
+        return slot.also(limits.release)
 
     async def _wait_for_slot(self, prepared: _PreparedRequest, left: float | None) -> Slot:
         """A pool slot for one attempt (own session only), within ``Timeout.pool``."""
@@ -957,7 +1006,7 @@ class LlmClient:
         return Call(
             messages, shown, stream=stream, hooks=self._hooks,
             loop_time=asyncio.get_running_loop().time,
-            on_end=self._call_ended if self._max_cost is not None else None,
+            on_end=self._call_ended if self._max_cost is not None or self._limits else None,
         )
 
     def _check_budget(self) -> None:
@@ -971,6 +1020,14 @@ class LlmClient:
     def _call_ended(self, call: Call, stats: StreamStats) -> None:
         if stats.cost is not None:
             self._spent += stats.cost
+        limits = self._limits.get(stats.provider)
+        if limits is not None and stats.usage is not None:
+            import asyncio
+
+            limits.record_tokens(
+                stats.usage.prompt_tokens + stats.usage.completion_tokens,
+                asyncio.get_running_loop().time(),
+            )
 
     def _cooling(self, provider: str) -> bool:
         cooldowns = self._cooldowns
@@ -988,11 +1045,9 @@ class LlmClient:
             prepared = plan.prepared
             name = prepared.provider.name
             if plan.has_next() and self._cooling(name):
-                call.attempt_starts(name, prepared.model, prepared.request.method,
-                                    _shown_url(prepared.request.url))
-                call.attempt_failed(CooldownError(
+                call.attempt_skipped(name, prepared.model, CooldownError(
                     f"{name} is cooling down after repeated failures; skipped", provider=name,
-                ), skipped=True)
+                ))
                 plan.advance()
                 continue
             # Before anything is sent: a destination that cannot be written is a
@@ -1125,11 +1180,9 @@ class LlmClient:
             prepared = plan.prepared
             name = prepared.provider.name
             if plan.has_next() and self._cooling(name):
-                call.attempt_starts(name, prepared.model, prepared.request.method,
-                                    _shown_url(prepared.request.url))
-                call.attempt_failed(CooldownError(
+                call.attempt_skipped(name, prepared.model, CooldownError(
                     f"{name} is cooling down after repeated failures; skipped", provider=name,
-                ), skipped=True)
+                ))
                 plan.advance()
                 continue
             try:

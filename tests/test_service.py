@@ -318,3 +318,179 @@ async def test_a_client_stops_at_its_budget() -> None:
     assert len(transport.requests) == 1
     with pytest.raises(ConfigurationError):
         LlmClient(max_cost=-1)
+
+
+# OpenTelemetry (the real SDK, its in-memory exporters)
+
+
+@pytest.fixture
+def otel() -> Any:
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    exporter = InMemorySpanExporter()
+    tracer_provider = TracerProvider()
+    tracer_provider.add_span_processor(SimpleSpanProcessor(exporter))
+    reader = InMemoryMetricReader()
+    meter_provider = MeterProvider(metric_readers=[reader])
+    yield tracer_provider, meter_provider, exporter, reader
+    tracer_provider.shutdown()
+    meter_provider.shutdown()
+
+
+def _metrics(reader: Any) -> dict[str, list[Any]]:
+    found: dict[str, list[Any]] = {}
+    data = reader.get_metrics_data()
+    for resource in data.resource_metrics:
+        for scope in resource.scope_metrics:
+            for metric in scope.metrics:
+                found.setdefault(metric.name, []).extend(metric.data.data_points)
+    return found
+
+
+async def test_opentelemetry_spans_and_metrics_follow_the_genai_conventions(otel: Any) -> None:
+    from opentelemetry.trace import SpanKind, StatusCode
+
+    from literllm.otel import OpenTelemetryHooks
+
+    tracer_provider, meter_provider, exporter, reader = otel
+    hooks = OpenTelemetryHooks(tracer_provider=tracer_provider, meter_provider=meter_provider)
+    transport = ReplayTransport([BUSY, REPLY, REPLY], pieces=(8, 16), delay=0.001)
+    async with client(transport, hooks=[hooks]) as llm:
+        stream = await llm.chat_stream("openai/gpt-4o", MESSAGES, temperature=0.5)
+        await stream.final()
+        await llm.chat("anthropic/claude-sonnet-4", MESSAGES)
+    failed, streamed, whole = exporter.get_finished_spans()
+    assert streamed.name == "chat gpt-4o" and streamed.kind == SpanKind.CLIENT
+    attributes = dict(streamed.attributes)
+    assert attributes == {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.provider.name": "openai",
+        "gen_ai.system": "openai",
+        "gen_ai.request.model": "gpt-4o",
+        "gen_ai.request.temperature": 0.5,
+        "gen_ai.response.model": REPLY.model,
+        "gen_ai.response.id": REPLY.id,
+        "gen_ai.response.finish_reasons": ("stop",),
+        "gen_ai.usage.input_tokens": 1000,
+        "gen_ai.usage.output_tokens": 500,
+        "server.address": "api.openai.com",
+        "server.port": 443,
+    }
+    assert "gen_ai.input.messages" not in attributes  # content only when asked for
+    assert failed.status.status_code == StatusCode.ERROR
+    assert failed.attributes["error.type"] == "ServiceUnavailableError"
+    assert whole.attributes["gen_ai.provider.name"] == "anthropic"
+    metrics = _metrics(reader)
+    assert {"gen_ai.client.operation.duration", "gen_ai.client.token.usage",
+            "gen_ai.client.operation.time_to_first_chunk",
+            "gen_ai.client.operation.time_per_output_chunk"} <= set(metrics)
+    tokens = {(p.attributes["gen_ai.token.type"], p.attributes["gen_ai.provider.name"]): p.sum
+              for p in metrics["gen_ai.client.token.usage"]}
+    assert tokens[("input", "openai")] == 1000 and tokens[("output", "anthropic")] == 500
+    assert len(metrics["gen_ai.client.operation.time_to_first_chunk"]) == 1  # streams only
+    errors = [p for p in metrics["gen_ai.client.operation.duration"]
+              if p.attributes.get("error.type")]
+    assert errors and errors[0].count == 1
+
+
+async def test_opentelemetry_captures_content_only_when_asked(otel: Any) -> None:
+    from literllm.otel import OpenTelemetryHooks
+
+    tracer_provider, meter_provider, exporter, _reader = otel
+    hooks = OpenTelemetryHooks(tracer_provider=tracer_provider, meter_provider=meter_provider,
+                               capture_content=True)
+    async with client(ReplayTransport(REPLY), hooks=[hooks],
+                      provider_options={"bedrock": {"region": "us-east-1"}}) as llm:
+        await (await llm.chat_stream("bedrock/anthropic.claude", MESSAGES,
+                                     api_key=KEY)).final()
+    (span,) = exporter.get_finished_spans()
+    assert span.attributes["gen_ai.provider.name"] == "aws.bedrock"
+    assert '"content": "hi"' in span.attributes["gen_ai.input.messages"]
+    assert "Hello, world" in span.attributes["gen_ai.output.messages"]
+    assert KEY not in str(dict(span.attributes))
+
+
+# Limits per provider
+
+
+async def test_max_concurrency_holds_and_waiters_go_in_order() -> None:
+    from literllm import Timeout
+
+    async with LocalProvider(api_key=KEY, reply=REPLY, delay=0.01, pieces=(16, 32)) as server:
+        seen = Recorder()
+        options = {"openai": {"base_url": server.base_url, "max_concurrency": 2}}
+        async with LlmClient(api_key=KEY, provider_options=options, hooks=[seen]) as llm:
+
+            async def one(number: int) -> Any:
+                stream = await llm.chat_stream("openai/gpt-4o", [
+                    {"role": "user", "content": str(number)}])
+                await stream.final()
+                return stream.stats
+
+            tasks = []
+            for number in range(6):
+                tasks.append(asyncio.create_task(one(number)))
+                await asyncio.sleep(0)  # each asks in this order
+            stats = await asyncio.gather(*tasks)
+            limits = llm._limits["openai"]
+            assert (limits.in_use, limits.waiting) == (0, 0)
+        assert server.max_active <= 2
+        sent = [r.json["messages"][0]["content"] for r in server.requests]
+        assert sent == [str(n) for n in range(6)]  # first come, first served
+        assert max(s.queued for s in stats) > 0.01 and stats[0].queued < 0.01
+        # A wait that outlasts Timeout.pool fails, nothing sent.
+        async with LlmClient(api_key=KEY, provider_options=options,
+                             timeout=Timeout(pool=0.1)) as llm:
+            held = await llm.chat_stream("openai/gpt-4o", MESSAGES)
+            other = await llm.chat_stream("openai/gpt-4o", MESSAGES)
+            before = len(server.requests)
+            with pytest.raises(literllm.APITimeoutError, match="max_concurrency=2") as info:
+                await llm.chat_stream("openai/gpt-4o", MESSAGES)
+            assert info.value.timeout_kind == "pool" and len(server.requests) == before
+            await held.aclose()
+            await other.aclose()
+
+
+async def test_a_cancelled_waiter_leaks_nothing() -> None:
+    transport = ReplayTransport(REPLY)
+    options = {"openai": {"max_concurrency": 1}}
+    async with client(transport, provider_options=options) as llm:
+        held = await llm.chat_stream("openai/gpt-4o", MESSAGES)
+        waiters = [asyncio.create_task(llm.chat_stream("openai/gpt-4o", MESSAGES))
+                   for _ in range(3)]
+        await asyncio.sleep(0.01)
+        limits = llm._limits["openai"]
+        assert (limits.in_use, limits.waiting) == (1, 3)
+        waiters[0].cancel()  # the first in line
+        waiters[1].cancel()
+        await asyncio.sleep(0)
+        await held.aclose()  # its slot goes to the one left
+        third = await asyncio.wait_for(waiters[2], 1)
+        await third.final()
+        for task in waiters[:2]:
+            with pytest.raises(asyncio.CancelledError):
+                await task
+        assert (limits.in_use, limits.waiting) == (0, 0)
+        assert len(transport.requests) == 2
+
+
+async def test_requests_and_tokens_per_minute() -> None:
+    from literllm import Timeout
+
+    transport = ReplayTransport(REPLY)  # 1,500 tokens a reply
+    options = {"openai": {"requests_per_minute": 2}, "anthropic": {"tokens_per_minute": 1000}}
+    async with client(transport, provider_options=options, timeout=Timeout(pool=0.1)) as llm:
+        for _ in range(2):
+            await (await llm.chat_stream("openai/gpt-4o", MESSAGES)).final()
+        with pytest.raises(literllm.APITimeoutError, match="requests_per_minute=2"):
+            await llm.chat_stream("openai/gpt-4o", MESSAGES)
+        await llm.chat("anthropic/claude", MESSAGES)  # under the token budget so far
+        with pytest.raises(literllm.APITimeoutError, match="tokens_per_minute=1000"):
+            await llm.chat("anthropic/claude", MESSAGES)
+    assert len(transport.requests) == 3
+    with pytest.raises(ConfigurationError, match="max_concurrency"):
+        LlmClient(provider_options={"openai": {"max_concurrency": 0}})

@@ -119,7 +119,10 @@ class ErrorDetails(NamedTuple):
     body: Any
 
 
-COMMON_OPTIONS = frozenset({"base_url", "api_key", "headers", "timeout", "max_retries"})
+COMMON_OPTIONS = frozenset({
+    "base_url", "api_key", "headers", "timeout", "max_retries",
+    "max_concurrency", "requests_per_minute", "tokens_per_minute",
+})
 """What ``provider_options[name]`` takes for every provider; the client applies them."""
 
 
