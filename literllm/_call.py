@@ -126,12 +126,16 @@ class Call:
             self._hooks.call("on_first_chunk", self.stats(completion(), chunks, None))
 
     def ended(
-        self, completion: ChatCompletion | None, chunks: int, outcome: Outcome,
+        self, completion: Callable[[], ChatCompletion | None], chunks: int, outcome: Outcome,
         error: BaseException | None = None,
-    ) -> StreamStats:
+    ) -> StreamStats | None:
+        """The call ended; its stats for whoever is told (``None`` when nobody is: a plain
+        client builds nothing here)."""
         self.ended_at = self._loop_time()
         self.outcome = outcome
-        stats = self.stats(completion, chunks, outcome)
+        if self._on_end is None and self._hooks is None:
+            return None
+        stats = self.stats(completion(), chunks, outcome)
         if self._on_end is not None:
             self._on_end(self, stats)
         if self._hooks is not None:

@@ -349,6 +349,8 @@ class ChatStream:
         """Close this attempt and start the next one (a retry, or the next fallback model);
         ``None`` when none is left or the error is not worth another attempt."""
         assert self._resend is not None
+        # Hooks and the attempts see it: what the provider echoed of a key goes first.
+        scrub_chain(error, self._secrets)
         self._response.close()
         self._closed = True
         self._let_go()
@@ -365,7 +367,7 @@ class ChatStream:
         """The call ended: its stats are final, the hooks are told (once)."""
         call = self._call
         if call.ended_at is None:
-            call.ended(self._completion_or_none(), self._received, outcome, error)
+            call.ended(self._completion_or_none, self._received, outcome, error)
 
     async def __aenter__(self) -> ChatStream:
         return self

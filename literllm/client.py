@@ -1198,13 +1198,14 @@ class LlmClient:
         try:
             completion = await self._read_completion(prepared, sent)
         except LiterLlmError as error:
-            call.ended(None, 0, "error", error)
+            call.ended(lambda: None, 0, "error", error)
             error.attempts = tuple(call.attempts)
             raise
         except BaseException as exc:
-            call.ended(None, 0, "cancelled", exc)
+            call.ended(lambda: None, 0, "cancelled", exc)
             raise
-        completion.stats = call.ended(completion, 0, "completed")
+        told = call.ended(lambda: completion, 0, "completed")
+        completion.stats = told or call.stats(completion, 0, "completed")
         return completion
 
     async def _read_completion(self, prepared: _PreparedRequest, sent: _Sent) -> ChatCompletion:

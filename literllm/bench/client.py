@@ -77,10 +77,17 @@ FORMATS = (
 )
 
 
-def _literllm_runner(provider: str, suffix: str) -> tuple[Runner, Callable[[], Awaitable[None]]]:
+def _literllm_runner(
+    provider: str, suffix: str, *, stats: bool = False, fallbacks: bool = False,
+    **options: Any,
+) -> tuple[Runner, Callable[[], Awaitable[None]]]:
+    """literllm's client; ``options`` (hooks, limits) and ``stats``/``fallbacks`` measure
+    what the service features cost."""
     from ..client import LlmClient
 
     clients: dict[str, LlmClient] = {}
+    provider_options = {"bedrock": {"region": "us-east-1"}, **options.pop("provider_options", {})}
+    extra: dict[str, Any] = {"fallbacks": ["anthropic/unused"]} if fallbacks else {}
 
     async def run(root_url: str, model: str) -> tuple[int, float]:
         llm = clients.get(root_url)
@@ -88,10 +95,14 @@ def _literllm_runner(provider: str, suffix: str) -> tuple[Runner, Callable[[], A
             # Bedrock here takes a Bedrock API key (bearer), so no SigV4 cost is measured.
             llm = clients[root_url] = LlmClient(
                 api_key=API_KEY, base_url=root_url + suffix,
-                provider_options={"bedrock": {"region": "us-east-1"}},
+                provider_options=provider_options, **options,
             )
         start = time.perf_counter()
-        return await _count(await llm.chat_stream(f"{provider}/{model}", MESSAGES), start)
+        stream = await llm.chat_stream(f"{provider}/{model}", MESSAGES, **extra)
+        counted = await _count(stream, start)
+        if stats:
+            _ = stream.stats  # built once, at the end, as a service would
+        return counted
 
     async def close() -> None:
         for llm in clients.values():
@@ -537,6 +548,8 @@ def _format_rows(  # noqa: PLR0917  (one private caller)
     done_progress()
     by_name = {row[0]: row for row in rows}
     ours = by_name.get("literllm")
+    features = [(name, by_name[f"literllm {name}"]) for name in FEATURE_ROWS
+                if f"literllm {name}" in by_name]
     floor = by_name.get(FLOOR)
     results = []
     for name, count, cpu, wall, ttfc, version in rows:
@@ -566,7 +579,66 @@ def _format_rows(  # noqa: PLR0917  (one private caller)
                 },
             )
         )
+    if ours and features:
+        plain = ours[2] / max(ours[1], 1)
+        shown = ", ".join(
+            f"{name} {((row[2] / max(row[1], 1)) / plain - 1) * 100:+.1f}%"
+            for name, row in features
+        )
+        print(f"  service features, CPU per chunk vs plain literllm: {shown}")
     return results
+
+
+class _NoOpHooks:
+    """Every hook method, doing nothing: what calling hooks costs."""
+
+    def on_request(self, info: Any) -> None:
+        pass
+
+    def on_first_chunk(self, stats: Any) -> None:
+        pass
+
+    def on_end(self, stats: Any) -> None:
+        pass
+
+    def on_error(self, stats: Any, error: BaseException) -> None:
+        pass
+
+
+def _otel_hooks() -> Any:
+    """OpenTelemetryHooks on the SDK's providers (spans and metrics really recorded, none
+    exported), or the reason they cannot be measured."""
+    try:
+        from opentelemetry.sdk.metrics import MeterProvider
+        from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+        from opentelemetry.sdk.trace import TracerProvider
+    except ImportError as exc:
+        return peer_unavailable("opentelemetry.sdk", "opentelemetry-sdk", exc)
+    from ..otel import OpenTelemetryHooks
+
+    return OpenTelemetryHooks(
+        tracer_provider=TracerProvider(),
+        meter_provider=MeterProvider(metric_readers=[InMemoryMetricReader()]),
+    )
+
+
+FEATURE_ROWS = ("+stats", "+hooks", "+otel", "+limits", "+fallbacks")
+
+
+def _feature_runners(provider: str, suffix: str) -> dict[str, Any]:
+    """One row per service feature, each on its own (the hooks and OpenTelemetry rows hold
+    the per-chunk cost to within 5% of plain literllm)."""
+    otel = _otel_hooks()
+    limits = {provider: {"max_concurrency": 1000, "requests_per_minute": 1_000_000,
+                         "tokens_per_minute": 10**12}}
+    return {
+        "literllm +stats": _literllm_runner(provider, suffix, stats=True),
+        "literllm +hooks": _literllm_runner(provider, suffix, hooks=[_NoOpHooks()]),
+        "literllm +otel": otel if isinstance(otel, str) else _literllm_runner(
+            provider, suffix, hooks=[otel], stats=True),
+        "literllm +limits": _literllm_runner(provider, suffix, provider_options=limits),
+        "literllm +fallbacks": _literllm_runner(provider, suffix, fallbacks=True),
+    }
 
 
 def _runners(provider: str, suffix: str) -> dict[str, Any]:
@@ -575,6 +647,7 @@ def _runners(provider: str, suffix: str) -> dict[str, Any]:
         FLOOR: _aiohttp_runner(provider, suffix),
     }
     if provider == "openai":
+        runners.update(_feature_runners(provider, suffix))
         runners["literllm sync"] = _sync_runner(provider, suffix)
         runners["openai-python"] = _openai_runner()
         runners["liter-llm"] = _liter_llm_runner()
