@@ -56,6 +56,7 @@ def test_public_names_exact() -> None:
         "eventstream",
         "sync",
         "transport",
+        "otel",
     }
     assert set(literllm.__all__) == exported | {"__version__"}
     for name in literllm.__all__:

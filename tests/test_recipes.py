@@ -116,3 +116,24 @@ async def test_relay_answers_502_before_any_chunk(server: LocalProvider, relay_u
     ) as response:
         assert response.status == 502
         assert "bad model" in (await response.json())["error"]
+
+
+async def test_the_services_recipe(capsys: pytest.CaptureFixture[str]) -> None:
+    from literllm.testing import ReplayTransport, ScriptedReply
+
+    recipe = _recipe("<!-- services-recipe")
+    busy = Fault(status=503, body={"error": {"message": "busy"}}, retry_after="0")
+    transport = ReplayTransport(
+        lambda request: busy if request.provider == "openai"
+        else ScriptedReply(text=["It is ", "blue."], prompt_tokens=20, completion_tokens=3)
+    )
+    async with recipe["make_client"](api_key=KEY, transport=transport) as client:
+        text, stats = await recipe["answer"](client, "Why is the sky blue?")
+    assert text == "It is blue."
+    assert (stats.provider, stats.model, stats.outcome) == (
+        "anthropic", "claude-sonnet-4-5", "completed")
+    assert [a.provider for a in stats.attempts] == ["openai"] * 3 + ["anthropic"]
+    assert stats.cost is not None and stats.cost > 0
+    printed = capsys.readouterr().out
+    assert "anthropic/claude-sonnet-4-5: first chunk after" in printed
+    assert "4 attempts" in printed
