@@ -625,8 +625,10 @@ class ChatStream:
             error.stats = self.stats
             error.attempts = error.stats.attempts
             error.provider = self.provider
+            error.model = self.model
             error.message = (
-                f"{error.message} (after {self._received} chunks, {len(text)} characters)"
+                f"{error.message} ({self.provider}/{self.model}, after {self._received} "
+                f"chunks, {len(text)} characters)"
             )
             error.args = (error.message,)
         self._finished = True

@@ -301,6 +301,8 @@ class StreamError(LiterLlmError):
     text: str = ""
     """The content text received so far (all choices' ``delta.content`` concatenated)."""
     provider: str = ""
+    model: str = ""
+    """The model that was streaming (the one that failed, after a fallback)."""
     accumulated: Any = None
     """The ``ChatCompletion`` the chunks before the error add up to."""
     stats: Any = None

@@ -181,6 +181,7 @@ async def test_an_in_band_error_after_content_is_raised_with_the_partial_text() 
         with pytest.raises(StreamServiceUnavailableError) as info:
             await stream.final()
     assert info.value.text and info.value.provider == "anthropic"
+    assert info.value.model == "claude" and "(anthropic/claude, after " in str(info.value)
     assert len(transport.requests) == 1
 
 
