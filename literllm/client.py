@@ -1039,8 +1039,21 @@ class LlmClient:
             cooldowns.failed(provider)
 
     async def _start_stream(self, plan: _Plan, call: Call) -> StreamStart:
+        """The plan's first answered attempt, its body checked to be an event stream."""
+        prepared, sent, recorder = await self._send_plan(plan, call, recording=True)
+        try:
+            return await self._stream_start(prepared, sent, recorder)
+        except LiterLlmError as error:
+            call.stream_failed_early(error)
+            error.attempts = tuple(call.attempts)
+            raise
+
+    async def _send_plan(
+        self, plan: _Plan, call: Call, *, recording: bool = False
+    ) -> tuple[_PreparedRequest, _Sent, Recorder | None]:
         """The first answered attempt of the plan: each model with its own retries, the
-        next model when one fails in a way that falls back."""
+        next model when one fails in a way that falls back (one cooling down is skipped,
+        but never the last). ``recording``: with the recording of its body opened."""
         while True:
             prepared = plan.prepared
             name = prepared.provider.name
@@ -1052,7 +1065,7 @@ class LlmClient:
                 continue
             # Before anything is sent: a destination that cannot be written is a
             # ConfigurationError.
-            recorder = self._open_recording(plan.params, prepared)
+            recorder = self._open_recording(plan.params, prepared) if recording else None
             try:
                 sent = await self._send(prepared, call)
             except LiterLlmError as error:
@@ -1070,12 +1083,7 @@ class LlmClient:
                 if recorder is not None:
                     recorder.abandon()
                 raise
-            try:
-                return await self._stream_start(prepared, sent, recorder)
-            except LiterLlmError as error:
-                call.stream_failed_early(error)
-                error.attempts = tuple(call.attempts)
-                raise
+            return prepared, sent, recorder
 
     async def _resend(self, plan: _Plan, error: StreamError, call: Call) -> StreamStart | None:
         """After an in-band error before any content: another attempt (a retry under
@@ -1176,25 +1184,7 @@ class LlmClient:
         self._check_budget()
         plan = self._plan(model, messages, params, stream=False)
         call = self._new_call(messages, params, stream=False)
-        while True:
-            prepared = plan.prepared
-            name = prepared.provider.name
-            if plan.has_next() and self._cooling(name):
-                call.attempt_skipped(name, prepared.model, CooldownError(
-                    f"{name} is cooling down after repeated failures; skipped", provider=name,
-                ))
-                plan.advance()
-                continue
-            try:
-                sent = await self._send(prepared, call)
-            except LiterLlmError as error:
-                self._failed(name, error)
-                if plan.falls_back(error) and plan.has_next():
-                    plan.advance()
-                    continue
-                error.attempts = tuple(call.attempts)
-                raise
-            break
+        prepared, sent, _ = await self._send_plan(plan, call)
         try:
             completion = await self._read_completion(prepared, sent)
         except LiterLlmError as error:

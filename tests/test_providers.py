@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import accumulate, conformance
+from conftest import accumulate, conformance, static_aws_credentials
 
 from literllm import (
     AuthenticationError,
@@ -57,15 +57,7 @@ SPLITS = {"bytewise": (1, 1), "1-17": (1, 17), "200-700": (200, 700), "whole": (
 
 @pytest.fixture(autouse=True)
 def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Static AWS credentials for botocore's chain (no profile, no instance metadata)."""
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", AWS_KEY)
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "local-secret-not-real")
-    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    monkeypatch.delenv("AWS_BEARER_TOKEN_BEDROCK", raising=False)
-    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    static_aws_credentials(monkeypatch, AWS_KEY, "local-secret-not-real")
 
 
 def client_for(server: LocalProvider, provider: str, **options: Any) -> LlmClient:

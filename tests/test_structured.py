@@ -7,6 +7,7 @@ from typing import Any
 
 import pydantic
 import pytest
+from conftest import static_aws_credentials
 
 from literllm import (
     ConfigurationError,
@@ -33,11 +34,7 @@ class Person(pydantic.BaseModel):
 
 @pytest.fixture(autouse=True)
 def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIASTRUCTUREDTEST00")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "structured-secret-not-real")
-    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
-    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+    static_aws_credentials(monkeypatch, "AKIASTRUCTUREDTEST00", "structured-secret-not-real")
 
 
 def client(transport: ReplayTransport) -> LlmClient:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import static_aws_credentials
 
 from literllm import (
     APIConnectionError,
@@ -58,13 +59,7 @@ REPLY = ScriptedReply(
 
 @pytest.fixture(autouse=True)
 def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", AWS_KEY)
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "transport-secret-not-real")
-    for name in ("AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_BEARER_TOKEN_BEDROCK"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    static_aws_credentials(monkeypatch, AWS_KEY, "transport-secret-not-real")
 
 
 def offline(transport: Any, **options: Any) -> LlmClient:

@@ -97,6 +97,14 @@ class Fault:
     """Apply the fault to this many requests, then answer normally (``None``: to all)."""
 
 
+def counted(fault: Fault, used: int) -> tuple[bool, int]:
+    """Whether ``fault`` applies to one more request after ``used`` uses (its ``times``),
+    and the uses then."""
+    if fault.times is None:
+        return True, used
+    return (True, used + 1) if used < fault.times else (False, used)
+
+
 def fault_answer(fault: Fault) -> tuple[int, bytes, str, dict[str, str]]:
     """What a fault with a ``status`` or ``content_type`` answers instead of the stream:
     status, body, content type and headers."""
@@ -339,11 +347,8 @@ class LocalProvider:
             fault = fault[index] if index < len(fault) else None
             if fault is None:
                 return None
-        if fault.times is not None:
-            if self._faulted >= fault.times:
-                return None
-            self._faulted += 1
-        return fault
+        applies, self._faulted = counted(fault, self._faulted)
+        return fault if applies else None
 
     def _scripted(self) -> ScriptedReply | _ScriptEnded | None:
         # Requests answered with a fault's status take no reply: the script is what the

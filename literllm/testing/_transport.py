@@ -24,7 +24,14 @@ from ..errors import ConfigurationError
 from ..providers import get_provider
 from ..transport import Network, TransportRequest, TransportResponse
 from ._builders import ScriptedReply, split_random
-from ._server import WIRE_FORMATS, Fault, default_reply, fault_answer, faulted_events
+from ._server import (
+    WIRE_FORMATS,
+    Fault,
+    counted,
+    default_reply,
+    fault_answer,
+    faulted_events,
+)
 from ._wire import WireFormat
 
 __all__ = [
@@ -277,14 +284,10 @@ class ReplayTransport:
         ))
 
     def _current_fault(self) -> Fault | None:
-        fault = self.fault
-        if fault is None:
+        if self.fault is None:
             return None
-        if fault.times is not None:
-            if self._faulted >= fault.times:
-                return None
-            self._faulted += 1
-        return fault
+        applies, self._faulted = counted(self.fault, self._faulted)
+        return self.fault if applies else None
 
     def _split(self, data: bytes) -> list[bytes]:
         return split_random(data, *self.pieces, seed=self.seed) if data else []
