@@ -26,6 +26,7 @@ class Call:
         "_hooks",
         "_loop_time",
         "_on_end",
+        "_told",
         "attempts",
         "call_id",
         "ended_at",
@@ -72,6 +73,7 @@ class Call:
         self.provider = ""
         self.model = ""
         self._attempt_started = 0.0
+        self._told = False  # the current attempt's on_end/on_error was called
 
     # -- attempts (the client) -------------------------------------------------------------
 
@@ -81,6 +83,7 @@ class Call:
         self.provider, self.model = provider, model
         self._attempt_started = self._loop_time()
         self.headers_at = None
+        self._told = False
         hooks = self._hooks
         if hooks is not None:
             self.request = RequestInfo(
@@ -99,6 +102,7 @@ class Call:
         """An attempt failed before its answer."""
         duration = self._loop_time() - self._attempt_started
         self.attempts.append(Attempt(self.provider, self.model, error, duration))
+        self._told = True
         if self._hooks is not None:
             self._hooks.call("on_error", self.stats(None, 0, "error"), error)
 
@@ -112,6 +116,7 @@ class Call:
         if self.attempts and self.attempts[-1].error is None:
             last = self.attempts[-1]
             self.attempts[-1] = Attempt(last.provider, last.model, error, last.duration)
+        self._told = True
         if self._hooks is not None:
             self._hooks.call("on_error", self.stats(None, 0, "error"), error)
 
@@ -138,7 +143,9 @@ class Call:
         stats = self.stats(completion(), chunks, outcome)
         if self._on_end is not None:
             self._on_end(self, stats)
-        if self._hooks is not None:
+        if self._hooks is not None and not self._told:
+            # (an attempt that already failed was told so; the call's end is not news)
+            self._told = True
             if error is None:
                 self._hooks.call("on_end", stats)
             else:

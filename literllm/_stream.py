@@ -355,7 +355,12 @@ class ChatStream:
         self._closed = True
         self._let_go()
         self._end_recording(f"{type(error).__name__}: {error.message} (tried again)")
-        start = await self._resend(error, self._call)
+        try:
+            start = await self._resend(error, self._call)
+        except BaseException:  # cancelled while it waited to try again
+            self._finished = True
+            self._end("cancelled")
+            raise
         if start is not None:
             self._attach(start)
         return start

@@ -495,3 +495,18 @@ async def test_requests_and_tokens_per_minute() -> None:
     assert len(transport.requests) == 3
     with pytest.raises(ConfigurationError, match="max_concurrency"):
         LlmClient(provider_options={"openai": {"max_concurrency": 0}})
+
+
+async def test_cancelled_while_waiting_to_try_again() -> None:
+    seen = Recorder()
+    transport = ReplayTransport(REPLY, fault=OVERLOADED)
+    async with client(transport, hooks=[seen], max_retries=2) as llm:
+        stream = await llm.chat_stream("anthropic/claude", MESSAGES)
+        task = asyncio.create_task(stream.final())
+        while len(transport.requests) < 2:  # the first retry is under way
+            await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert stream.stats.outcome == "cancelled"
+    assert seen.names.count("request") == seen.names.count("error") + seen.names.count("end")
