@@ -17,7 +17,10 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._stats import StreamStats
 
 __all__ = ["main"]
 
@@ -133,7 +136,6 @@ def _base_url_from_env(model: str) -> tuple[str, str] | None:
 
 async def _chat(args: argparse.Namespace) -> int:
     import os
-    import time
 
     from .client import LlmClient
 
@@ -152,42 +154,39 @@ async def _chat(args: argparse.Namespace) -> int:
     if from_env is not None:
         options["provider_options"] = {from_env[0]: {"base_url": from_env[1]}}
     out = sys.stdout
-    started = time.perf_counter()
-    first: float | None = None
     async with LlmClient(base_url=args.base_url, **options) as client, await client.chat_stream(
         args.model, messages, **params
     ) as stream:
         async for chunk in stream:
-            if first is None and any(choice.delta.content or choice.delta.reasoning_content
-                                     or choice.delta.tool_calls for choice in chunk.choices):
-                first = time.perf_counter()
             if args.json:
                 out.write(_chunk_json(chunk) + "\n")
             elif chunk.choices:
                 out.write(chunk.choices[0].delta.content or "")
             out.flush()
-        final = stream.accumulated
-    ended = time.perf_counter()
     if not args.json:
         out.write("\n")
     if args.stats:
-        sys.stderr.write(_stats_line(final, started, first, ended) + "\n")
+        sys.stderr.write(_stats_line(stream.stats) + "\n")
     return 0
 
 
-def _stats_line(final: Any, started: float, first: float | None, ended: float) -> str:
-    parts = [f"time to first chunk {first - started:.3f} s" if first is not None
-             else "no content"]
-    usage = final.usage
+def _stats_line(stats: StreamStats) -> str:
+    first = stats.time_to_first_chunk
+    parts = [f"time to first chunk {first:.3f} s" if first is not None else "no content"]
+    usage = stats.usage
     if usage is not None:
-        if first is not None and usage.completion_tokens and ended > first:
-            parts.append(f"{usage.completion_tokens / (ended - first):.1f} tokens/s")
+        if stats.output_tokens_per_second is not None:
+            parts.append(f"{stats.output_tokens_per_second:.1f} tokens/s")
         parts.append(f"usage {usage.prompt_tokens} in, {usage.completion_tokens} out, "
                      f"{usage.total_tokens} total")
+        if stats.cost is not None:
+            parts.append(f"${stats.cost:.6f}")
     else:
         parts.append("no usage sent")
-    parts.append(f"{ended - started:.3f} s in all")
-    return "literllm chat: " + "; ".join(parts)
+    if len(stats.attempts) > 1:
+        parts.append(f"{len(stats.attempts)} attempts")
+    parts.append(f"{stats.duration or 0:.3f} s in all")
+    return f"literllm chat: {stats.provider}/{stats.model}: " + "; ".join(parts)
 
 
 class _UsageError(Exception):

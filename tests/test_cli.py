@@ -59,6 +59,7 @@ async def test_stdin_prompt_base_url_system_params_and_stats(server: LocalProvid
     assert sent.json["response_format"] == {"type": "json_object"}
     assert "time to first chunk" in err and "tokens/s" in err
     assert "usage 11 in, 7 out, 18 total" in err
+    assert "literllm chat: openai/some-local-model:" in err
 
 
 async def test_json_lines_and_provider_base_url_from_the_environment(
