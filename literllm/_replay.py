@@ -293,10 +293,16 @@ def replay_events(
     source: Source, provider: str | None = None, *, split: int | tuple[str, int] | None = None
 ) -> Iterator[Any]:
     """The transport events of a recorded body (SSE ``(event, data)`` pairs or EventStream
-    messages), for debugging the layer under the adapter."""
+    messages), for debugging the layer under the adapter. Each also goes through the
+    adapter, so a body that ends early, or an error event, raises as ``replay()`` would,
+    after the events before it."""
     data = read_source(source)
-    provider, _model = _from_sidecar(source, provider, "")
-    adapter = _stream_adapter(provider, "", data)
+    provider, model = _from_sidecar(source, provider, "")
+    adapter = _stream_adapter(provider, model, data)
     for piece in _pieces(data, split):
-        yield from adapter.feed(piece)
+        for event in adapter.feed(piece):
+            yield event
+            # Through the adapter too: its state says whether the body ended complete, and
+            # an error event raises its typed error (after it was shown).
+            adapter.on_event(event)
     adapter.finish()

@@ -24,7 +24,7 @@ from literllm import (
     StreamTruncatedError,
     replay,
 )
-from literllm.testing import WIRE_FORMATS, LocalProvider, random_reply
+from literllm.testing import WIRE_FORMATS, Fault, LocalProvider, random_reply
 
 KEY = "sk-offline-test"
 MESSAGES = [{"role": "user", "content": "hi"}]
@@ -270,7 +270,39 @@ def test_cli_replay(recording: Path) -> None:
     assert all(json.loads(line)["object"] == "chat.completion.chunk"
                for line in lines.splitlines())
     events = literllm_cli("replay", str(recording), "--provider", provider, "--events")
+    assert events.returncode == 0, events.stderr
     assert len(events.stdout.splitlines()) == expected["transport_events"]
+
+
+@pytest.mark.parametrize("provider", ["openai", "anthropic", "gemini", "bedrock", "cohere"])
+def test_cli_replay_events_of_a_whole_and_a_cut_body(provider: str, tmp_path: Path) -> None:
+    """Our own bodies (no ../shared needed): a whole one exits 0, one cut short exits 1."""
+    from literllm.testing._server import faulted_events
+
+    wire = WIRE_FORMATS[provider]
+    body = wire.stream_body(random_reply(3))
+    whole = tmp_path / "whole.body"
+    whole.write_bytes(body)
+    events = literllm_cli("replay", str(whole), "--provider", provider, "--events")
+    assert events.returncode == 0, events.stderr
+    lines = events.stdout.splitlines()
+    assert lines and all(json.loads(line) for line in lines)
+    cut_events, _, _ = faulted_events(wire, body, Fault(cut_after_events=3))
+    cut = tmp_path / "cut.body"
+    cut.write_bytes(b"".join(cut_events))
+    broken = literllm_cli("replay", str(cut), "--provider", provider, "--events")
+    assert broken.returncode == 1 and len(broken.stderr.strip().splitlines()) == 1
+    assert len(broken.stdout.splitlines()) >= 2
+
+
+def test_replay_events_keeps_the_sidecar_model(tmp_path: Path) -> None:
+    from literllm._replay import replay_events
+
+    body = WIRE_FORMATS["openai"].stream_body(random_reply(1))
+    recording = tmp_path / "r.sse"
+    recording.write_bytes(body)
+    (tmp_path / "r.sse.json").write_text(json.dumps({"provider": "openai", "model": "gpt-x"}))
+    assert list(replay_events(recording))  # the provider from the sidecar, no error
 
 
 def test_cli_bad_input_is_one_line(tmp_path: Path) -> None:
