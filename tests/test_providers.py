@@ -517,3 +517,55 @@ async def test_missing_botocore_names_the_extra(monkeypatch: pytest.MonkeyPatch)
         with pytest.raises(ConfigurationError, match=r"literllm\[bedrock\]"):
             await client.chat(MODELS["bedrock"], MESSAGES)
     assert server.requests == []
+
+
+# --- Claude on Vertex AI: Anthropic's body and events over Vertex's rawPredict ---------------
+
+CLAUDE_ON_VERTEX = "vertex_ai/claude-sonnet-4-5@20250929"
+
+
+async def test_claude_on_vertex_streams_and_answers_in_every_split() -> None:
+    async with LocalProvider(api_key=KEY, pieces=(1, 64)) as server, LlmClient(
+        api_key=KEY, base_url=server.root_url, provider_options=OPTIONS, max_retries=0,
+    ) as client:
+        for seed in range(8):
+            reply = random_reply(seed)
+            server.reply = reply
+            server.seed = seed
+            streamed = accumulate(await stream_all(client, CLAUDE_ON_VERTEX))
+            assert_matches(streamed, _sent(reply), parsed_args=True)
+            whole = final_of(await client.chat(CLAUDE_ON_VERTEX, MESSAGES))
+            assert_matches(whole, _sent(reply), parsed_args=True)
+        sent = server.requests[0]
+        assert sent.path == ("/v1/projects/local-project/locations/us-central1/publishers/"
+                             "anthropic/models/claude-sonnet-4-5@20250929:streamRawPredict")
+        assert sent.headers["Authorization"] == f"Bearer {KEY}"
+        assert "x-api-key" not in sent.headers and "anthropic-version" not in sent.headers
+        assert sent.json["anthropic_version"] == "vertex-2023-10-16"
+        assert "model" not in sent.json and sent.json["stream"] is True
+        assert server.requests[1].path.endswith(":rawPredict")
+        # A cut before message_stop, and an in-stream error, as Anthropic's.
+        server.reply = random_reply(1)
+        server.fault = Fault(cut_after_events=3)
+        with pytest.raises(StreamTruncatedError):
+            await stream_all(client, CLAUDE_ON_VERTEX)
+        server.fault = Fault(error_at=2, error_object={"type": "overloaded_error",
+                                                       "message": "Overloaded"})
+        with pytest.raises(ServiceUnavailableError, match="Overloaded"):
+            await stream_all(client, CLAUDE_ON_VERTEX)
+        # Gemini models on Vertex are unchanged.
+        server.fault = None
+        await stream_all(client, "vertex_ai/gemini-2.5-pro")
+        assert "/publishers/google/models/gemini-2.5-pro:" in server.requests[-1].path
+
+
+async def test_claude_on_vertex_offline() -> None:
+    from literllm.testing import ReplayTransport
+
+    transport = ReplayTransport(ScriptedReply(text=["on ", "vertex"]))
+    async with LlmClient(api_key=KEY, provider_options=OPTIONS, transport=transport) as client:
+        reply = await (await client.chat_stream(CLAUDE_ON_VERTEX, MESSAGES)).final()
+    assert reply.choices[0].message.content == "on vertex"
+    assert transport.requests[0].url == (
+        "https://us-central1-aiplatform.googleapis.com/v1/projects/local-project/locations/"
+        "us-central1/publishers/anthropic/models/claude-sonnet-4-5@20250929:streamRawPredict")

@@ -267,37 +267,42 @@ class AnthropicAdapter:
         return header(headers, "request-id", "x-request-id")
 
     def parse_completion(self, body: bytes, model: str) -> ChatCompletion:
-        try:
-            obj = orjson.loads(body)
-            text: list[str] = []
-            thinking: list[str] = []
-            thinking_blocks: list[Any] = []
-            calls = []
-            for block in obj["content"]:
-                kind = block.get("type")
-                if kind == "text":
-                    text.append(block.get("text") or "")
-                elif kind in ("thinking", "redacted_thinking"):
-                    thinking.append(block.get("thinking") or "")
-                    thinking_blocks.append(block)
-                elif kind == "tool_use":
-                    calls.append(tool_call(block["id"], block["name"],
-                                           tool_arguments(block.get("input"))))
-            raw_usage = obj.get("usage") or {}
-            message_raw = {"role": "assistant", "content": "".join(text) or None,
-                           "thinking_blocks": thinking_blocks}
-            return completion(
-                id=obj.get("id") or "",
-                model=obj.get("model") or model,
-                content="".join(text) or None,
-                reasoning="".join(thinking) or None,
-                tool_calls=calls,
-                finish_reason=finish_reason(obj.get("stop_reason")),
-                usage=anthropic_usage(raw_usage, {}, raw_usage.get("output_tokens") or 0),
-                raw=obj,
-                message_raw=message_raw,
-            )
-        except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
-            raise MalformedChunkError(
-                f"response is not an Anthropic message ({exc!r}): {quote(body)}", raw=body
-            ) from exc
+        return parse_message(body, model)
+
+
+def parse_message(body: bytes, model: str) -> ChatCompletion:
+    """A non-streamed Messages API reply as a ``ChatCompletion``."""
+    try:
+        obj = orjson.loads(body)
+        text: list[str] = []
+        thinking: list[str] = []
+        thinking_blocks: list[Any] = []
+        calls = []
+        for block in obj["content"]:
+            kind = block.get("type")
+            if kind == "text":
+                text.append(block.get("text") or "")
+            elif kind in ("thinking", "redacted_thinking"):
+                thinking.append(block.get("thinking") or "")
+                thinking_blocks.append(block)
+            elif kind == "tool_use":
+                calls.append(tool_call(block["id"], block["name"],
+                                       tool_arguments(block.get("input"))))
+        raw_usage = obj.get("usage") or {}
+        message_raw = {"role": "assistant", "content": "".join(text) or None,
+                       "thinking_blocks": thinking_blocks}
+        return completion(
+            id=obj.get("id") or "",
+            model=obj.get("model") or model,
+            content="".join(text) or None,
+            reasoning="".join(thinking) or None,
+            tool_calls=calls,
+            finish_reason=finish_reason(obj.get("stop_reason")),
+            usage=anthropic_usage(raw_usage, {}, raw_usage.get("output_tokens") or 0),
+            raw=obj,
+            message_raw=message_raw,
+        )
+    except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
+        raise MalformedChunkError(
+            f"response is not an Anthropic message ({exc!r}): {quote(body)}", raw=body
+        ) from exc

@@ -357,6 +357,54 @@ class VertexAdapter(GeminiAdapter):
             return KeyHeader("Authorization", key, "Bearer ")  # an access token passed in
         return GoogleOAuth()
 
+    # Claude on Vertex AI (``vertex_ai/claude-*``): Anthropic's Messages body and events over
+    # Vertex's rawPredict, with Vertex's URL and Google OAuth (``anthropic_vertex``).
+
+    def chat_request(
+        self,
+        model: str,
+        messages: Sequence[MessageParam | Message],
+        params: Mapping[str, Any],
+        *,
+        extra_body: Mapping[str, Any],
+        stream: bool,
+        base_url: str | None,
+        options: Mapping[str, Any],
+    ) -> HttpRequest:
+        if not is_claude(model):
+            return super().chat_request(
+                model, messages, params, extra_body=extra_body, stream=stream,
+                base_url=base_url, options=options,
+            )
+        from .anthropic_vertex import claude_request
+
+        path = self.model_path(model, options).replace(
+            "/publishers/google/", "/publishers/anthropic/"
+        )
+        return claude_request(
+            join_url(self.base(base_url, options), path), model, messages, params,
+            extra_body=extra_body, stream=stream,
+        )
+
+    def new_stream(self, model: str, request_id: str | None) -> Any:
+        if not is_claude(model):
+            return super().new_stream(model, request_id)
+        from .anthropic import AnthropicStream
+
+        return AnthropicStream(model)
+
+    def parse_completion(self, body: bytes, model: str) -> ChatCompletion:
+        if not is_claude(model):
+            return super().parse_completion(body, model)
+        from .anthropic import parse_message
+
+        return parse_message(body, model)
+
+
+def is_claude(model: str) -> bool:
+    """A Vertex AI model served by Anthropic's publisher (its Messages API)."""
+    return model.startswith("claude")
+
 
 class GeminiStream:
     """Chunks from one ``streamGenerateContent?alt=sse`` response."""

@@ -28,7 +28,7 @@ from ._wire import WireFormat
 from .anthropic import AnthropicWire
 from .bedrock import BedrockWire
 from .cohere import CohereWire
-from .gemini import GeminiWire, VertexWire
+from .gemini import GeminiWire, VertexClaudeWire, VertexWire
 from .openai import AzureWire, OpenAIWire, completion_from_stream, sse_body
 
 __all__ = ["WIRE_FORMATS", "Fault", "LocalProvider", "RecordedRequest", "default_reply"]
@@ -38,8 +38,8 @@ _CHUNKS_MODEL = re.compile(r"(?:^|/)chunks-(\d+)(?::\w+)?$")
 WIRE_FORMATS: dict[str, WireFormat] = {
     wire.name: wire
     for wire in (
-        OpenAIWire(), AzureWire(), AnthropicWire(), GeminiWire(), VertexWire(), BedrockWire(),
-        CohereWire(),
+        OpenAIWire(), AzureWire(), AnthropicWire(), GeminiWire(), VertexWire(),
+        VertexClaudeWire(), BedrockWire(), CohereWire(),
     )
 }
 

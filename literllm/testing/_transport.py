@@ -60,11 +60,16 @@ class ReplayMismatchError(ConfigurationError):
     recording matches (the message names the nearest)."""
 
 
-def wire_for(provider: str) -> WireFormat:
-    """The wire format a provider's replies are written in (OpenAI's for the compatible
-    ones)."""
+def wire_for(provider: str, model: str = "") -> WireFormat:
+    """The wire format a provider's replies for ``model`` are written in (OpenAI's for the
+    compatible ones; Anthropic's for Claude on Vertex AI)."""
+    from ..providers.gemini import is_claude
+
     adapter = get_provider(provider).adapter
-    return WIRE_FORMATS[_WIRE_OF_ADAPTER.get(adapter, "openai")]
+    name = _WIRE_OF_ADAPTER.get(adapter, "openai")
+    if name == "vertex_ai" and is_claude(model):
+        name = "vertex_ai_claude"
+    return WIRE_FORMATS[name]
 
 
 def _kept_headers(headers: Mapping[str, str]) -> dict[str, str]:
@@ -258,7 +263,7 @@ class ReplayTransport:
             return self._response(status, {**ids, "content-type": content_type, **extra}, data)
         if isinstance(answer, os.PathLike):
             return recorded_response(answer, self._split, self.delay)
-        wire = wire_for(request.provider)
+        wire = wire_for(request.provider, request.model)
         if isinstance(answer, bytes):
             body = answer
         else:
@@ -329,9 +334,9 @@ def recorded_response(
     return _ReplayResponse(status, _headers(headers), _ReplayBody(split(body), delay=delay))
 
 
-def _wire_name(provider: Any) -> str | None:
+def _wire_name(provider: Any, model: Any) -> str | None:
     try:
-        return wire_for(provider).name if isinstance(provider, str) else None
+        return wire_for(provider, str(model or "")).name if isinstance(provider, str) else None
     except ConfigurationError:
         return None
 
@@ -445,7 +450,7 @@ class RecordingFolder:
         return _pick(
             [(path, sidecar) for path, sidecar in self.recordings()
              if sidecar.get("model") == model and sidecar.get("request") == payload
-             and _wire_name(sidecar.get("provider")) == wire],
+             and _wire_name(sidecar.get("provider"), sidecar.get("model")) == wire],
             occurrence,
         )
 

@@ -8,8 +8,9 @@ from typing import Any
 
 from ._builders import ScriptedReply
 from ._wire import compact, split_sse_events
+from .anthropic import AnthropicWire
 
-__all__ = ["GeminiWire", "VertexWire"]
+__all__ = ["GeminiWire", "VertexClaudeWire", "VertexWire"]
 
 _FINISH = {"stop": "STOP", "tool_calls": "STOP", "length": "MAX_TOKENS",
            "content_filter": "SAFETY"}
@@ -135,3 +136,35 @@ class VertexWire(GeminiWire):
     def auth_error(self) -> tuple[int, Any]:
         return 401, {"error": {"code": 401, "message": "Request had invalid authentication "
                                "credentials.", "status": "UNAUTHENTICATED"}}
+
+
+class VertexClaudeWire(AnthropicWire):
+    """Claude on Vertex AI: ``.../publishers/anthropic/models/{model}:streamRawPredict``,
+    Bearer, Anthropic's events; the body carries ``anthropic_version`` and no ``model``."""
+
+    name = "vertex_ai_claude"
+
+    def routes(self) -> list[str]:
+        return ["/v1/projects/{project}/locations/{location}/publishers/anthropic/models/"
+                "{model_action}"]
+
+    def authorized(self, headers: Mapping[str, str], api_key: str) -> bool:
+        return headers.get("Authorization") == f"Bearer {api_key}"
+
+    def auth_error(self) -> tuple[int, Any]:
+        return VertexWire().auth_error()
+
+    def wants_stream(self, path: str, query: Mapping[str, str], payload: Any) -> bool:
+        return path.endswith(":streamRawPredict")
+
+    def model(self, match: Mapping[str, str], payload: Any) -> str:
+        return match.get("model_action", "").partition(":")[0]
+
+    def problem(self, query: Mapping[str, str], payload: Any) -> str | None:
+        if isinstance(payload, dict) and "model" in payload:
+            return "model: Extra inputs are not permitted (the URL names the model)"
+        if not isinstance(payload, dict) or payload.get("anthropic_version") != (
+            "vertex-2023-10-16"
+        ):
+            return "anthropic_version: must be vertex-2023-10-16"
+        return super().problem(query, payload)
