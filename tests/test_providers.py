@@ -23,6 +23,7 @@ from literllm import (
     ChatCompletionChunk,
     ConfigurationError,
     LlmClient,
+    MalformedChunkError,
     PermissionDeniedError,
     ProviderStreamError,
     RateLimitError,
@@ -569,3 +570,53 @@ async def test_claude_on_vertex_offline() -> None:
     assert transport.requests[0].url == (
         "https://us-central1-aiplatform.googleapis.com/v1/projects/local-project/locations/"
         "us-central1/publishers/anthropic/models/claude-sonnet-4-5@20250929:streamRawPredict")
+
+
+# --- Claude on Bedrock InvokeModel: Anthropic's events, base64, in EventStream chunks -------
+
+CLAUDE_ON_BEDROCK = "bedrock/invoke/us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+
+
+async def test_claude_on_bedrock_invoke_model_in_every_split() -> None:
+    async with LocalProvider(api_key=AWS_KEY, pieces=(1, 64)) as server, client_for(
+        server, "bedrock"
+    ) as client:
+        for seed in range(8):
+            reply = random_reply(seed)
+            server.reply = reply
+            server.seed = seed
+            streamed = accumulate(await stream_all(client, CLAUDE_ON_BEDROCK))
+            assert_matches(streamed, _sent(reply), parsed_args=True)
+            whole = final_of(await client.chat(CLAUDE_ON_BEDROCK, MESSAGES))
+            assert_matches(whole, _sent(reply), parsed_args=True)
+        sent = server.requests[0]
+        assert sent.path == ("/model/us.anthropic.claude-sonnet-4-5-20250929-v1%3A0/"
+                             "invoke-with-response-stream")
+        assert sent.headers["Authorization"].startswith("AWS4-HMAC-SHA256 Credential=")
+        assert sent.json["anthropic_version"] == "bedrock-2023-05-31"
+        assert "model" not in sent.json and "stream" not in sent.json
+        assert server.requests[1].path.endswith("/invoke")
+        server.reply = random_reply(2)
+        for fault, error in ((Fault(cut_after_events=3), StreamTruncatedError),
+                             (Fault(cut_mid_event=2), StreamTruncatedError),
+                             (Fault(no_done=True), StreamTruncatedError),
+                             (Fault(malformed_at=2), MalformedChunkError),
+                             (Fault(error_at=2, error_object={"type": "throttlingException",
+                                                              "message": "slow"}),
+                              RateLimitError)):
+            server.fault = fault
+            with pytest.raises(error):
+                await stream_all(client, CLAUDE_ON_BEDROCK)
+        server.fault = None
+        await stream_all(client, "bedrock/us.anthropic.claude-sonnet-4-v1:0")  # Converse still
+        assert server.requests[-1].path.endswith("/converse-stream")
+
+
+async def test_claude_on_bedrock_invoke_model_offline() -> None:
+    from literllm.testing import ReplayTransport
+
+    transport = ReplayTransport(ScriptedReply(text=["in ", "bedrock"]))
+    async with LlmClient(provider_options=OPTIONS, transport=transport) as client:
+        reply = await (await client.chat_stream(CLAUDE_ON_BEDROCK, MESSAGES)).final()
+    assert reply.choices[0].message.content == "in bedrock"
+    assert transport.requests[0].url.endswith("%3A0/invoke-with-response-stream")

@@ -19,7 +19,13 @@ from ._base import EventStreamTransport
 from ._chunks import ChunkMaker, malformed, optional_string, usage
 from ._openai_stream_py import http_status, quote
 
-__all__ = ["EXCEPTION_STATUS", "BedrockStream", "converse_usage", "finish_reason"]
+__all__ = [
+    "EXCEPTION_STATUS",
+    "BedrockStream",
+    "converse_usage",
+    "exception_frame_error",
+    "finish_reason",
+]
 
 _FINISH = {
     "end_turn": "stop",
@@ -185,23 +191,29 @@ class BedrockStream:
         return None
 
     def _failure(self, headers: Mapping[str, Any], payload: bytes) -> Exception:
-        kind = headers.get(":exception-type") or headers.get(":error-code") or "unknown"
-        try:
-            body = orjson.loads(payload) if payload else {}
-        except orjson.JSONDecodeError:
-            body = {"message": payload.decode("utf-8", "replace")}
-        message = (body.get("message") if isinstance(body, dict) else None) or headers.get(
-            ":error-message") or str(kind)
-        status = EXCEPTION_STATUS.get(str(kind))
-        if status is None and isinstance(body, dict):
-            status = http_status(body.get("originalStatusCode"))
-        cls = stream_error_class(status)
-        return cls(f"provider error inside the stream: {kind}: {message}",
-                   status_code=status, body={"type": kind, **(body if isinstance(body, dict)
-                                                               else {})})
+        return exception_frame_error(headers, payload)
 
     def finish(self) -> None:
         """The body ended: complete once ``messageStop`` has arrived."""
         self._transport.check_end(self._done)
         if not self._stopped:
             raise StreamTruncatedError("stream ended before messageStop")
+
+
+def exception_frame_error(headers: Mapping[str, Any], payload: bytes) -> Exception:
+    """The typed error of an EventStream exception frame (``:exception-type``, its JSON
+    ``message``; the status from the API reference's table, else ``originalStatusCode``)."""
+    kind = headers.get(":exception-type") or headers.get(":error-code") or "unknown"
+    try:
+        body = orjson.loads(payload) if payload else {}
+    except orjson.JSONDecodeError:
+        body = {"message": payload.decode("utf-8", "replace")}
+    message = (body.get("message") if isinstance(body, dict) else None) or headers.get(
+        ":error-message") or str(kind)
+    status = EXCEPTION_STATUS.get(str(kind))
+    if status is None and isinstance(body, dict):
+        status = http_status(body.get("originalStatusCode"))
+    cls = stream_error_class(status)
+    return cls(f"provider error inside the stream: {kind}: {message}",
+               status_code=status, body={"type": kind, **(body if isinstance(body, dict)
+                                                           else {})})

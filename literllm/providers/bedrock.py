@@ -240,11 +240,20 @@ class BedrockAdapter:
         base_url: str | None,
         options: Mapping[str, Any],
     ) -> HttpRequest:
-        body = request_body(model, messages, params)
-        body.update(extra_body)
+        invoked = invoke_model_id(model)
+        if invoked is None:
+            body = request_body(model, messages, params)  # (its errors before the region's)
+            body.update(extra_body)
         base = base_url or options.get("base_url")
         if not base:
             base = self._provider.base_url.format(region=region_of(options))
+        if invoked is not None:
+            from .anthropic_hosted import bedrock_invoke_request
+
+            return bedrock_invoke_request(
+                join_url(base, f"/model/{url_quote(invoked, safe='')}"), invoked, messages,
+                params, extra_body=extra_body, stream=stream,
+            )
         # The model id (an ARN, a cross-region profile "us.anthropic...") is one path segment.
         path = f"/model/{url_quote(model, safe='')}/{'converse-stream' if stream else 'converse'}"
         headers = {
@@ -258,7 +267,12 @@ class BedrockAdapter:
             return KeyHeader("Authorization", key, "Bearer ")  # a Bedrock API key
         return SigV4("bedrock", region_of(options), profile=options.get("profile"))
 
-    def new_stream(self, model: str, request_id: str | None) -> BedrockStream:
+    def new_stream(self, model: str, request_id: str | None) -> Any:
+        invoked = invoke_model_id(model)
+        if invoked is not None:
+            from .anthropic_hosted import BedrockInvokeStream
+
+            return BedrockInvokeStream(invoked)
         return BedrockStream(model, request_id)
 
     def error_details(self, status: int, body: bytes) -> ErrorDetails:
@@ -268,6 +282,11 @@ class BedrockAdapter:
         return header(headers, "x-amzn-RequestId", "x-amzn-requestid")
 
     def parse_completion(self, body: bytes, model: str) -> ChatCompletion:
+        invoked = invoke_model_id(model)
+        if invoked is not None:
+            from .anthropic import parse_message
+
+            return parse_message(body, invoked)
         try:
             obj = orjson.loads(body)
             text: list[str] = []
@@ -303,3 +322,12 @@ class BedrockAdapter:
             raise MalformedChunkError(
                 f"response is not a Converse reply ({exc!r}): {quote(body)}", raw=body
             ) from exc
+
+
+INVOKE_PREFIX = "invoke/"
+
+
+def invoke_model_id(model: str) -> str | None:
+    """The model id of ``bedrock/invoke/{modelId}`` (InvokeModel, Claude's Messages API);
+    ``None`` for a Converse model."""
+    return model[len(INVOKE_PREFIX):] if model.startswith(INVOKE_PREFIX) else None

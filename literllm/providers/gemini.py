@@ -376,7 +376,7 @@ class VertexAdapter(GeminiAdapter):
                 model, messages, params, extra_body=extra_body, stream=stream,
                 base_url=base_url, options=options,
             )
-        from .anthropic_vertex import claude_request
+        from .anthropic_hosted import claude_request
 
         path = self.model_path(model, options).replace(
             "/publishers/google/", "/publishers/anthropic/"

@@ -26,7 +26,7 @@ from ._builders import (
 )
 from ._wire import WireFormat
 from .anthropic import AnthropicWire
-from .bedrock import BedrockWire
+from .bedrock import BedrockInvokeWire, BedrockWire
 from .cohere import CohereWire
 from .gemini import GeminiWire, VertexClaudeWire, VertexWire
 from .openai import AzureWire, OpenAIWire, completion_from_stream, sse_body
@@ -39,7 +39,7 @@ WIRE_FORMATS: dict[str, WireFormat] = {
     wire.name: wire
     for wire in (
         OpenAIWire(), AzureWire(), AnthropicWire(), GeminiWire(), VertexWire(),
-        VertexClaudeWire(), BedrockWire(), CohereWire(),
+        VertexClaudeWire(), BedrockWire(), BedrockInvokeWire(), CohereWire(),
     )
 }
 

@@ -62,13 +62,16 @@ class ReplayMismatchError(ConfigurationError):
 
 def wire_for(provider: str, model: str = "") -> WireFormat:
     """The wire format a provider's replies for ``model`` are written in (OpenAI's for the
-    compatible ones; Anthropic's for Claude on Vertex AI)."""
+    compatible ones; Anthropic's inside Vertex's or Bedrock's for Claude there)."""
+    from ..providers.bedrock import invoke_model_id
     from ..providers.gemini import is_claude
 
     adapter = get_provider(provider).adapter
     name = _WIRE_OF_ADAPTER.get(adapter, "openai")
     if name == "vertex_ai" and is_claude(model):
         name = "vertex_ai_claude"
+    elif name == "bedrock" and invoke_model_id(model) is not None:
+        name = "bedrock_invoke"
     return WIRE_FORMATS[name]
 
 

@@ -3,6 +3,7 @@ built with literllm's own encoder)."""
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import struct
@@ -11,9 +12,10 @@ from typing import Any
 
 from .._parsers._eventstream_encoder import encode_event_message
 from ._builders import ScriptedReply
-from ._wire import compact
+from ._wire import compact, split_sse_events
+from .anthropic import AnthropicWire
 
-__all__ = ["BedrockWire"]
+__all__ = ["BedrockInvokeWire", "BedrockWire"]
 
 _STOP = {"stop": "end_turn", "length": "max_tokens", "tool_calls": "tool_use",
          "content_filter": "content_filtered"}
@@ -157,3 +159,55 @@ class BedrockWire:
              ":message-type": "event"},
             b'{"contentBlockIndex":0,"delta":{"te',
         )
+
+
+class BedrockInvokeWire(BedrockWire):
+    """Claude on ``POST /model/{modelId}/invoke-with-response-stream`` (and ``/invoke``):
+    Anthropic's body (``anthropic_version`` ``bedrock-2023-05-31``, no ``model`` or
+    ``stream``) and Anthropic's events, each base64 in an EventStream ``chunk`` event."""
+
+    name = "bedrock_invoke"
+
+    def routes(self) -> list[str]:
+        return ["/model/{model_id}/invoke-with-response-stream", "/model/{model_id}/invoke"]
+
+    def wants_stream(self, path: str, query: Mapping[str, str], payload: Any) -> bool:
+        return path.endswith("/invoke-with-response-stream")
+
+    def problem(self, query: Mapping[str, str], payload: Any) -> str | None:
+        if not isinstance(payload, dict) or "model" in payload or "stream" in payload:
+            return "Malformed input request: model and stream do not belong in the body"
+        if payload.get("anthropic_version") != "bedrock-2023-05-31":
+            return "Malformed input request: anthropic_version must be bedrock-2023-05-31"
+        return AnthropicWire().problem(query, payload)
+
+    def stream_body(self, reply: ScriptedReply) -> bytes:
+        sse = AnthropicWire().stream_body(reply)
+        frames = []
+        for event in split_sse_events(sse):
+            data = next(line[6:] for line in event.splitlines() if line.startswith(b"data: "))
+            frames.append(encode_event_message(
+                {":event-type": "chunk", ":content-type": "application/json",
+                 ":message-type": "event"},
+                compact({"bytes": base64.b64encode(data).decode(), "p": "abc"}),
+            ))
+        return b"".join(frames)
+
+    def completion(self, reply: ScriptedReply) -> Any:
+        return AnthropicWire().completion(reply)
+
+    def is_terminal(self, event: bytes) -> bool:
+        return b"message_stop" in _inner_event(event)
+
+    def malformed_event(self) -> bytes:
+        return encode_event_message(
+            {":event-type": "chunk", ":content-type": "application/json",
+             ":message-type": "event"},
+            b'{"bytes":"eyJ0eXBlIjoi',
+        )
+
+
+def _inner_event(frame: bytes) -> bytes:
+    """The Anthropic event a ``chunk`` frame carries (empty for any other frame)."""
+    match = re.search(rb'"bytes":"([A-Za-z0-9+/=]+)"', frame)
+    return base64.b64decode(match.group(1)) if match else b""
