@@ -12,6 +12,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ._accumulate import StreamAccumulator, completion_of
+from ._aiohttp_internals import connection_closed, connection_error, take_unread
 from ._config import log
 from ._secrets import scrub_chain
 from .errors import (
@@ -44,21 +45,6 @@ class _IdleTimeout(TimeoutError):
 
 class _Interrupted(Exception):
     """Set on the response body to wake the pending read after an error was recorded."""
-
-
-def _unread(content: Any) -> bytes:
-    """What the body delivered but nobody read yet."""
-    # NOTE: aiohttp's readany() raises a connection error before it returns data still in
-    # its buffer (3.10-3.14), which would lose chunks that did arrive; this takes them out.
-    pieces: list[bytes] = []
-    if not getattr(content, "_buffer", None):
-        return b""  # nothing buffered, or not aiohttp's body (a transport='s)
-    try:
-        while content._buffer:
-            pieces.append(content._read_nowait_chunk(-1))
-    except Exception:
-        log().debug("could not take the unread part of a failed body", exc_info=True)
-    return b"".join(pieces)
 
 
 def _idle_timer_fired(ref: weakref.ref[ChatStream]) -> None:
@@ -137,11 +123,10 @@ def _watch_connection(response: TransportResponse, ref: weakref.ref[ChatStream])
     # chunk size), it closes the transport and records the error on the protocol, but never
     # on the body being read (aiohttp 3.10-3.14): a pending read would wait for the idle
     # timeout. The protocol's `closed` future is the one signal that the connection died.
-    connection = getattr(response, "connection", None)
-    protocol = getattr(connection, "protocol", None)
-    closed = getattr(protocol, "closed", None)
-    if closed is None or not hasattr(closed, "add_done_callback"):
+    watched = connection_closed(response)
+    if watched is None:
         return None
+    closed, protocol = watched
 
     def lost(_future: Any) -> None:
         stream = ref()
@@ -436,7 +421,7 @@ class ChatStream:
         content = self._content
         if content.exception() is not None or content.is_eof():
             return  # aiohttp told the body itself (a cut mid-body, or the end)
-        cause = protocol.exception() if hasattr(protocol, "exception") else None
+        cause = connection_error(protocol)
         content.set_exception(_ConnectionLost(cause))
 
     def _end_recording(self, outcome: str) -> None:
@@ -550,7 +535,7 @@ class ChatStream:
     def _deliver_unread(self) -> bool:
         """Decode what arrived before the connection failed but was not read yet; true when
         that made events (they are delivered before the error)."""
-        data = _unread(self._content)
+        data = take_unread(self._content)
         if not data:
             return False
         self._bytes += len(data)

@@ -16,6 +16,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, NamedTuple, Unpack
 
 from . import _retry
+from ._aiohttp_internals import abandon_session, session_loop
 from ._config import Timeout, as_timeout, log
 from ._params import check_params
 from ._pool import NO_SLOT, ConnectionSlots, PoolTimeout, Slot
@@ -85,30 +86,6 @@ def _client_timeout(
         total=total, connect=timeout.connect, sock_connect=timeout.connect,
         sock_read=None if stream else timeout.idle,
     )
-
-
-def _abandon(session: aiohttp.ClientSession) -> None:
-    """Drop a session whose event loop has ended (it can no longer be closed properly).
-
-    aiohttp's connector skips closing when its loop is closed; the sockets of its idle and
-    acquired connections are closed here directly, so none is left for the garbage collector.
-    """
-    connector = session.connector
-    session.detach()
-    if connector is None:
-        return
-    protocols = [proto for idle in getattr(connector, "_conns", {}).values() for proto, _ in idle]
-    protocols += list(getattr(connector, "_acquired", ()))
-    for proto in protocols:
-        transport = getattr(proto, "transport", None)
-        sock = getattr(transport, "_sock", None)
-        if sock is not None:
-            sock.close()
-            transport._sock = None  # type: ignore[union-attr]  # (its loop will never do it)
-    try:
-        connector._close()  # marks it closed; nothing is awaited
-    except Exception:
-        log().debug("closing a connector of an ended event loop failed", exc_info=True)
 
 
 _PROXY_HINTS = {
@@ -547,22 +524,29 @@ class LlmClient:
         if self._hooks is not None:
             await self._hooks.drain()
         if self._owns_session and self._session is not None:
+            import asyncio
+
             session, self._session = self._session, None
-            await session.close()
+            if session_loop(session) not in (None, asyncio.get_running_loop()):
+                # Made on a loop that has ended (close() from a later asyncio.run()): it
+                # can no longer close itself; its sockets are closed here.
+                abandon_session(session)
+            else:
+                await session.close()
 
     def _ensure_session(self) -> aiohttp.ClientSession:
         import asyncio
 
         loop = asyncio.get_running_loop()
         session = self._session
-        if session is not None and getattr(session, "_loop", loop) is not loop:
+        if session is not None and (session_loop(session) or loop) is not loop:
             if not self._owns_session:
                 raise ConfigurationError(
                     "the session= given to this LlmClient belongs to another event loop"
                 )
             # A client used again from a new asyncio.run(): its old loop (and the session's
             # connections with it) are gone; start afresh, letting go of the old quietly.
-            _abandon(session)
+            abandon_session(session)
             session = self._session = None
         if session is None or (self._owns_session and session.closed):
             import aiohttp
