@@ -339,7 +339,7 @@ class ChatStream:
         self._response.close()
         self._closed = True
         self._let_go()
-        self._end_recording(f"{type(error).__name__}: {error.message} (tried again)")
+        self._end_recording(f"{type(error).__name__}: {error.message}")
         try:
             start = await self._resend(error, self._call)
         except BaseException:  # cancelled while it waited to try again

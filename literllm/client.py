@@ -986,7 +986,10 @@ class LlmClient:
 
         from ._call import Call
 
-        shown = {k: v for k, v in params.items() if k not in _NOT_SHOWN}
+        # What hooks are shown of the request (nothing to build when there are none).
+        shown = {} if self._hooks is None else {
+            k: v for k, v in params.items() if k not in _NOT_SHOWN
+        }
         return Call(
             messages, shown, stream=stream, hooks=self._hooks,
             loop_time=asyncio.get_running_loop().time,
