@@ -129,6 +129,12 @@ async def test_the_services_recipe(capsys: pytest.CaptureFixture[str]) -> None:
     )
     async with recipe["make_client"](api_key=KEY, transport=transport) as client:
         text, stats = await recipe["answer"](client, "Why is the sky blue?")
+        limits = client._limits["openai"]  # the recipe's limits hold, and were let go
+        assert (limits.max_concurrency, limits.in_use, limits.waiting) == (50, 0, 0)
+        assert client.spent == stats.cost  # counted against max_cost
+        otel = next(method.__self__ for method in client._hooks._by_event["on_request"]
+                    if type(method.__self__).__name__ == "OpenTelemetryHooks")
+        assert otel._spans == {}  # every request's span was started and ended
     assert text == "It is blue."
     assert (stats.provider, stats.model, stats.outcome) == (
         "anthropic", "claude-sonnet-4-5", "completed")
