@@ -19,7 +19,8 @@ Where things are:
 - ``StreamAccumulator``: chunks in, the whole ``ChatCompletion`` out; ``replay()``: a
   recorded body through the same adapters, offline (``python -m literllm replay``);
   ``replay_completion()``: the ``ChatCompletion`` it adds up to, as ``stream.final()``.
-- ``SSEDecoder`` and ``EventStreamDecoder``: the parsers, for recorded bodies;
+- ``SSEDecoder``, ``EventStreamDecoder`` and ``NDJSONDecoder``: the parsers, for recorded
+  bodies;
   ``literllm.eventstream`` has the EventStream encoder and its integer header types.
 - ``literllm.testing``: ``LocalProvider``, a local server speaking every provider's wire
   format, with faults.
@@ -36,6 +37,7 @@ from ._parsers import (
     IMPLEMENTATION,
     EventStreamDecoder,
     EventStreamMessage,
+    NDJSONDecoder,
     ServerSentEvent,
     SSEDecoder,
 )
@@ -57,6 +59,7 @@ from .errors import (
     LiterLlmError,
     MalformedChunkError,
     MissingApiKeyError,
+    NDJSONError,
     NotFoundError,
     PermissionDeniedError,
     ProviderNotSupportedError,
@@ -109,6 +112,8 @@ __all__ = [
     "MalformedChunkError",
     "Message",
     "MissingApiKeyError",
+    "NDJSONDecoder",
+    "NDJSONError",
     "NotFoundError",
     "PermissionDeniedError",
     "Provider",

@@ -9,6 +9,7 @@
      |    +-- MissingApiKeyError                 no key for a provider that needs one
      |    +-- ProviderNotSupportedError          a known provider whose adapter is not built
      +-- SSEError (also ValueError)               SSE decoder: a line or event over max_event_size
+     +-- NDJSONError (also ValueError)            NDJSON decoder: a line over max_line_size
      +-- EventStreamError (also ValueError)       AWS EventStream: malformed frame, size caps
      |    +-- ChecksumError                       prelude or message CRC32 mismatch
      |    +-- EventStreamTruncatedError  (also StreamTruncatedError)  input ended inside a frame
@@ -68,6 +69,7 @@ __all__ = [
     "LiterLlmError",
     "MalformedChunkError",
     "MissingApiKeyError",
+    "NDJSONError",
     "NotFoundError",
     "PermissionDeniedError",
     "ProviderNotSupportedError",
@@ -156,6 +158,13 @@ class SSEError(LiterLlmError, ValueError):
 
     events: list[Any] = []  # noqa: RUF012  (replaced per instance, never mutated)
     """Events completed earlier in the same ``feed`` call, in order."""
+
+
+class NDJSONError(LiterLlmError, ValueError):
+    """The NDJSON decoder was given a line longer than its ``max_line_size`` (or fed after
+    ``close()``); ``lines`` holds the lines completed before it."""
+
+    lines: tuple[bytes, ...] = ()
 
 
 class EventStreamError(LiterLlmError, ValueError):

@@ -255,3 +255,15 @@ def static_aws_credentials(monkeypatch: pytest.MonkeyPatch, access_key: str, sec
     monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+@pytest.fixture(params=_TWIN_PARAMS, scope="session")
+def ndjson(request: pytest.FixtureRequest) -> ModuleType:
+    """The NDJSON twin under test (``py`` or ``c``)."""
+    return _twin("ndjson", request.param, request.config)
+
+
+@pytest.fixture(scope="session")
+def both_ndjson(pytestconfig: pytest.Config) -> tuple[ModuleType, ModuleType]:
+    """(py, c) NDJSON twins, for differential tests."""
+    return _twin("ndjson", "py", pytestconfig), _twin("ndjson", "c", pytestconfig)

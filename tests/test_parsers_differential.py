@@ -124,3 +124,39 @@ def test_eventstream_twins_agree_and_fail_typed(
     assert _run_es(c, pieces) == expected
     whole = _run_es(py, [body])
     assert whole[0] == expected[0] and whole[1] == expected[1]
+
+
+_NDJSON_TOKENS = st.sampled_from(
+    [b"{", b"}", b'"a"', b":", b"1", b"\r", b"\n", b"\r\n", b" ", b"x", b"\xff", b"[]"]
+)
+ndjson_streams = st.one_of(
+    st.lists(_NDJSON_TOKENS, max_size=60).map(b"".join), st.binary(max_size=300)
+)
+
+
+def _run_ndjson(module: ModuleType, pieces: list[bytes], limit: int) -> Any:
+    from literllm import NDJSONError
+
+    decoder = module.NDJSONDecoder(max_line_size=limit)
+    out: list[bytes] = []
+    try:
+        for piece in pieces:
+            out += decoder.feed(piece)
+            pending = decoder.pending
+        out += decoder.close()
+    except NDJSONError as exc:
+        return ("error", str(exc), out + list(exc.lines))
+    return ("ok", out, pending if pieces else False)
+
+
+@SETTINGS
+@given(data=ndjson_streams, cuts=st.lists(st.integers(min_value=0), max_size=12),
+       limit=st.sampled_from([1, 4, 16, 1 << 20]))
+def test_ndjson_twins_agree(both_ndjson: tuple[ModuleType, ModuleType], data: bytes,
+                            cuts: list[int], limit: int) -> None:
+    py, c = both_ndjson
+    pieces = _cuts(data, cuts)
+    expected = _run_ndjson(py, pieces, limit)
+    assert _run_ndjson(c, pieces, limit) == expected
+    if expected[0] == "ok":  # the split never matters
+        assert _run_ndjson(py, [data], limit)[1] == expected[1]

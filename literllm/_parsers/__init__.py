@@ -17,6 +17,7 @@ from ._shared import (
     EventStreamDecoderProtocol,
     EventStreamMessageLike,
     HeaderValue,
+    NDJSONDecoderProtocol,
     SSEDecoderProtocol,
     SSEEventLike,
 )
@@ -28,6 +29,8 @@ __all__ = [
     "EventStreamMessage",
     "EventStreamMessageLike",
     "HeaderValue",
+    "NDJSONDecoder",
+    "NDJSONDecoderProtocol",
     "SSEDecoder",
     "SSEDecoderProtocol",
     "SSEEventLike",
@@ -38,6 +41,7 @@ IMPLEMENTATION: Literal["c", "py"]
 
 if TYPE_CHECKING:
     from ._eventstream_py import EventStreamDecoder, EventStreamMessage
+    from ._ndjson_py import NDJSONDecoder
     from ._sse_py import ServerSentEvent, SSEDecoder
 
     IMPLEMENTATION = "py"
@@ -69,9 +73,11 @@ else:
         if not _compiled_adapters_built():
             raise ImportError("the compiled stream adapters are not built")
         from ._eventstream_c import EventStreamDecoder, EventStreamMessage
+        from ._ndjson_c import NDJSONDecoder
         from ._sse_c import ServerSentEvent, SSEDecoder
     except ImportError:
         from ._eventstream_py import EventStreamDecoder, EventStreamMessage
+        from ._ndjson_py import NDJSONDecoder
         from ._sse_py import ServerSentEvent, SSEDecoder
 
         IMPLEMENTATION = "py"

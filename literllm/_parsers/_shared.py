@@ -60,6 +60,24 @@ class SSEDecoderProtocol(Protocol):
     def retry(self) -> int | None: ...
 
 
+# --- NDJSON (newline-delimited JSON: Ollama's native API) -----------------------------------
+
+DEFAULT_MAX_LINE_SIZE = 16 * 1024 * 1024
+NDJSON_LINE_TOO_LONG = "NDJSON line longer than max_line_size ({limit} bytes)"
+NDJSON_FED_AFTER_CLOSE = "NDJSONDecoder.feed() after close()"
+
+
+class NDJSONDecoderProtocol(Protocol):
+    """An incremental NDJSON line splitter (either twin of ``NDJSONDecoder``)."""
+
+    def feed(self, data: bytes | bytearray | memoryview, /) -> list[bytes]: ...
+    def close(self) -> list[bytes]: ...
+    @property
+    def pending(self) -> bool: ...
+    @property
+    def max_line_size(self) -> int: ...
+
+
 # --- AWS EventStream ------------------------------------------------------------------------
 # https://docs.aws.amazon.com/transcribe/latest/dg/streaming-setting-up.html (event stream
 # encoding); botocore/eventstream.py is the reference decoder.

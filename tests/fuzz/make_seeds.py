@@ -10,13 +10,18 @@ from literllm.testing import WIRE_FORMATS, ScriptedReply, random_reply
 
 def main(root: Path) -> None:
     replies = [random_reply(seed) for seed in range(6)] + [ScriptedReply(text=["a", "b"])]
-    targets: dict[str, list[bytes]] = {"sse": [], "eventstream": [], "openai_stream": []}
+    targets: dict[str, list[bytes]] = {
+        "sse": [], "eventstream": [], "ndjson": [], "openai_stream": [],
+    }
     for number, reply in enumerate(replies):
         for name in ("openai", "anthropic", "gemini", "cohere"):
             body = WIRE_FORMATS[name].stream_body(reply)[:4000]
             targets["sse"].append(bytes([number % 8]) + body)
             selector = 0 if name == "openai" else 1
             targets["openai_stream"].append(bytes([selector]) + body)
+        if "ollama" in WIRE_FORMATS:
+            targets["ndjson"].append(b"\x40" + WIRE_FORMATS["ollama"].stream_body(reply)[:4000])
+        targets["ndjson"].append(b"\x10" + b'{"a":1}\r\n\n[2]\n{"b":')
         frames = WIRE_FORMATS["bedrock"].stream_body(reply)[:4000]
         targets["eventstream"].append(b"\x00" + frames)
         targets["openai_stream"].append(b"\x02" + frames)

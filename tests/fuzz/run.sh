@@ -29,7 +29,7 @@ pip install orjson aiohttp >/dev/null
 python tests/fuzz/make_seeds.py "$corpus"
 
 asan="$(python -c 'import atheris; print(atheris.path())')/asan_with_fuzzer.so"
-for target in sse eventstream openai_stream; do
+for target in sse eventstream ndjson openai_stream; do
   echo "== fuzz $target for ${seconds} s (corpus $corpus/$target)"
   log="$corpus/$target.log"
   status=0
