@@ -620,3 +620,89 @@ async def test_claude_on_bedrock_invoke_model_offline() -> None:
         reply = await (await client.chat_stream(CLAUDE_ON_BEDROCK, MESSAGES)).final()
     assert reply.choices[0].message.content == "in bedrock"
     assert transport.requests[0].url.endswith("%3A0/invoke-with-response-stream")
+
+
+# --- Ollama's native /api/chat: NDJSON ----------------------------------------------------
+
+OLLAMA = "ollama_chat/qwen3:8b"
+
+
+def _ollama_client(server: LocalProvider, **options: Any) -> LlmClient:
+    return LlmClient(provider_options={"ollama_chat": {"base_url": server.root_url}},
+                     max_retries=0, **options)
+
+
+async def test_ollama_native_streams_and_answers_in_every_split() -> None:
+    async with LocalProvider(api_key=None, pieces=(1, 64)) as server, _ollama_client(
+        server
+    ) as client:
+        for seed in range(8):
+            reply = random_reply(seed)
+            server.reply = reply
+            server.seed = seed
+            streamed = accumulate(await stream_all(client, OLLAMA))
+            expected = _sent(reply)
+            if reply.tool_calls:
+                expected["finish_reason"] = "tool_calls"
+            assert_matches(streamed, expected, parsed_args=True)
+            whole = final_of(await client.chat(OLLAMA, MESSAGES))
+            assert_matches(whole, expected, parsed_args=True)
+        sent = server.requests[0]
+        assert sent.path == "/api/chat" and sent.json["stream"] is True
+        assert sent.json["model"] == "qwen3:8b"
+        assert server.requests[1].json["stream"] is False
+        for fault, error in ((Fault(cut_after_events=2), StreamTruncatedError),
+                             (Fault(cut_mid_event=1), StreamTruncatedError),
+                             (Fault(no_done=True), StreamTruncatedError),
+                             (Fault(malformed_at=1), MalformedChunkError),
+                             (Fault(error_at=1, error_object={"message": "model is loading"}),
+                              ProviderStreamError)):
+            server.fault = fault
+            with pytest.raises(error):
+                await stream_all(client, OLLAMA)
+
+
+async def test_ollama_native_request_translation() -> None:
+    async with LocalProvider(api_key=None) as server, _ollama_client(server) as client:
+        await client.chat(OLLAMA, [
+            {"role": "developer", "content": "Be brief."},
+            {"role": "user", "content": [
+                {"type": "text", "text": "What is this?"},
+                {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0K"}},
+            ]},
+            {"role": "assistant", "content": None, "tool_calls": [
+                {"id": "call_7", "type": "function",
+                 "function": {"name": "look", "arguments": '{"at": "it"}'}}]},
+            {"role": "tool", "tool_call_id": "call_7", "content": "a cat"},
+        ], temperature=0.2, max_tokens=64, stop="END", seed=3,
+            response_format={"type": "json_object"}, reasoning_effort="none",
+            tools=[{"type": "function", "function": {"name": "look", "parameters": {}}}])
+        body = server.requests[0].json
+    assert body["messages"] == [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "What is this?", "images": ["iVBORw0K"]},
+        {"role": "assistant", "content": "",
+         "tool_calls": [{"function": {"name": "look", "arguments": {"at": "it"}}}]},
+        {"role": "tool", "content": "a cat", "tool_name": "look"},
+    ]
+    assert body["options"] == {"temperature": 0.2, "num_predict": 64, "stop": ["END"],
+                               "seed": 3}
+    assert body["format"] == "json" and body["think"] is False
+    assert body["tools"][0]["function"]["name"] == "look"
+    async with LocalProvider(api_key=None) as server, _ollama_client(server) as client:
+        with pytest.raises(ConfigurationError, match="images as data"):
+            await client.chat(OLLAMA, [{"role": "user", "content": [
+                {"type": "image_url", "image_url": {"url": "https://x/cat.png"}}]}])
+        with pytest.raises(ConfigurationError, match="logprobs"):
+            await client.chat(OLLAMA, MESSAGES, logprobs=True)
+
+
+async def test_ollama_native_offline_and_recorded() -> None:
+    from literllm.testing import ReplayTransport
+
+    transport = ReplayTransport(ScriptedReply(text=["from ", "ollama"], reasoning=["hm"]))
+    async with LlmClient(transport=transport) as client:
+        reply = await (await client.chat_stream(OLLAMA, MESSAGES)).final()
+    assert reply.choices[0].message.content == "from ollama"
+    assert reply.choices[0].message.reasoning_content == "hm"
+    assert transport.requests[0].url == "http://localhost:11434/api/chat"

@@ -165,6 +165,14 @@ _BUILTIN = [
         adapter="literllm.providers.hosted:DatabricksAdapter",
     ),
     Provider(
+        "ollama_chat",
+        "http://localhost:11434",
+        "OLLAMA_API_KEY",  # a server of one's own needs none; a proxy in front may
+        requires_key=False,
+        base_url_env=("OLLAMA_HOST",),
+        adapter="literllm.providers.ollama:OllamaChatAdapter",
+    ),
+    Provider(
         "azure",
         "",  # the resource's endpoint: base_url=, provider_options or AZURE_OPENAI_ENDPOINT
         "AZURE_OPENAI_API_KEY",

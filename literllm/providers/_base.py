@@ -224,7 +224,7 @@ def join_url(base: str, path: str, query: str = "") -> str:
     return f"{url}?{joined}" if joined else url
 
 
-def undecodable(error: SSEError | EventStreamError, events: Sequence[Any]) -> MalformedChunkError:
+def undecodable(error: Exception, events: Sequence[Any]) -> MalformedChunkError:
     """The stream error for bytes the transport decoder refused; ``events`` came before."""
     failure = MalformedChunkError(f"undecodable stream: {error}", events=list(events))
     failure.__cause__ = error

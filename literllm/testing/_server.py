@@ -29,6 +29,7 @@ from .anthropic import AnthropicWire
 from .bedrock import BedrockInvokeWire, BedrockWire
 from .cohere import CohereWire
 from .gemini import GeminiWire, VertexClaudeWire, VertexWire
+from .ollama import OllamaWire
 from .openai import AzureWire, OpenAIWire, completion_from_stream, sse_body
 
 __all__ = ["WIRE_FORMATS", "Fault", "LocalProvider", "RecordedRequest", "default_reply"]
@@ -39,7 +40,7 @@ WIRE_FORMATS: dict[str, WireFormat] = {
     wire.name: wire
     for wire in (
         OpenAIWire(), AzureWire(), AnthropicWire(), GeminiWire(), VertexWire(),
-        VertexClaudeWire(), BedrockWire(), BedrockInvokeWire(), CohereWire(),
+        VertexClaudeWire(), BedrockWire(), BedrockInvokeWire(), CohereWire(), OllamaWire(),
     )
 }
 
@@ -509,7 +510,7 @@ class LocalProvider:
             head = events if stall is None else events[:stall]
             await self._write(response, self._split(b"".join(head)))
             if stall is not None:
-                await self._stall(response, fault)
+                await self._stall(response, fault, wire)
                 await self._write(response, self._split(b"".join(events[stall:])))
             if cut:
                 assert request.transport is not None
@@ -550,7 +551,7 @@ class LocalProvider:
             if self.delay and index != last:  # between writes, not after the body's end
                 await asyncio.sleep(self.delay)
 
-    async def _stall(self, response: web.StreamResponse, fault: Fault) -> None:
+    async def _stall(self, response: web.StreamResponse, fault: Fault, wire: WireFormat) -> None:
         if fault.ping_while_stalled is None:
             await asyncio.sleep(fault.stall_seconds)
             return
@@ -558,7 +559,8 @@ class LocalProvider:
         until = loop.time() + fault.stall_seconds
         while loop.time() < until:
             await asyncio.sleep(fault.ping_while_stalled)
-            await response.write(b": ping\n\n")
+            # The format's own keep-alive (an SSE comment is a malformed line in NDJSON).
+            await response.write(getattr(wire, "keepalive", b": ping\n\n"))
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,7 @@ _WIRE_OF_ADAPTER = {
     "literllm.providers.cohere:CohereAdapter": "cohere",
     "literllm.providers.gemini:GeminiAdapter": "gemini",
     "literllm.providers.gemini:VertexAdapter": "vertex_ai",
+    "literllm.providers.ollama:OllamaChatAdapter": "ollama",
 }
 # Response headers a recording keeps: what the client reads of a response. Nothing else
 # goes to disk (a cookie or a signed URL could).
