@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 import orjson
 
-from .._parsers import EventStreamDecoder, SSEDecoder
+from .._parsers import EventStreamDecoder, NDJSONDecoder, SSEDecoder
 from ..errors import (
     APIError,
     EventStreamError,
     MalformedChunkError,
+    NDJSONError,
     SSEError,
     StreamTruncatedError,
     api_error_class_for_status,
@@ -47,6 +48,7 @@ __all__ = [
 ERROR_BODY_QUOTE = 512
 SSE_CONTENT_TYPE = "text/event-stream"
 EVENTSTREAM_CONTENT_TYPE = "application/vnd.amazon.eventstream"
+NDJSON_CONTENT_TYPE = "application/x-ndjson"
 
 
 class HttpRequest(NamedTuple):
@@ -281,3 +283,27 @@ class EventStreamTransport:
                     f"the stream ended inside an unfinished frame ({exc})"
                 ) from exc
 
+
+class NDJSONTransport:
+    """The NDJSON half of a stream adapter: owns the decoder, yields one line per event."""
+
+    __slots__ = ("_decoder", "_feed")
+    content_type = NDJSON_CONTENT_TYPE
+
+    def __init__(self) -> None:
+        self._decoder = NDJSONDecoder()
+        self._feed = self._decoder.feed
+
+    def feed(self, data: bytes, /) -> list[bytes]:
+        try:
+            return self._feed(data)
+        except NDJSONError as exc:
+            raise undecodable(exc, exc.lines) from exc
+
+    def rest(self) -> list[bytes]:
+        """An unterminated last line, at the end of the body (never delivered: a line is
+        whole only with its LF)."""
+        try:
+            return self._decoder.close()
+        except NDJSONError:
+            return []

@@ -38,6 +38,31 @@ VERTEX_ANTHROPIC_VERSION = "vertex-2023-10-16"
 BEDROCK_ANTHROPIC_VERSION = "bedrock-2023-05-31"
 
 
+def _readdressed(
+    url: str,
+    model: str,
+    messages: Sequence[MessageParam | Message],
+    params: Mapping[str, Any],
+    *,
+    version: str,
+    extra_body: Mapping[str, Any],
+    accept: str,
+    stream_field: bool,
+) -> HttpRequest:
+    """Anthropic's Messages body without ``model`` (the URL names it), with this host's
+    ``anthropic_version`` (and ``stream`` where the host reads it from the body)."""
+    from .anthropic import request_body
+
+    body = request_body(model, messages, params)
+    del body["model"]
+    body["anthropic_version"] = version
+    if stream_field:
+        body["stream"] = True
+    body.update(extra_body)
+    headers = {"Content-Type": "application/json", "Accept": accept}
+    return HttpRequest("POST", url, headers, orjson.dumps(body))
+
+
 def claude_request(
     model_url: str,
     model: str,
@@ -47,21 +72,12 @@ def claude_request(
     extra_body: Mapping[str, Any],
     stream: bool,
 ) -> HttpRequest:
-    """The request for ``model`` at ``model_url`` (its publisher path, without the verb)."""
-    from .anthropic import request_body
-
-    body = request_body(model, messages, params)
-    del body["model"]
-    body["anthropic_version"] = VERTEX_ANTHROPIC_VERSION
-    if stream:
-        body["stream"] = True
-    body.update(extra_body)
-    verb = ":streamRawPredict" if stream else ":rawPredict"
-    headers = {
-        "Content-Type": "application/json",
-        "Accept": "text/event-stream" if stream else "application/json",
-    }
-    return HttpRequest("POST", model_url + verb, headers, orjson.dumps(body))
+    """Vertex AI's request for ``model`` at ``model_url`` (its publisher path, no verb)."""
+    return _readdressed(
+        model_url + (":streamRawPredict" if stream else ":rawPredict"), model, messages,
+        params, version=VERTEX_ANTHROPIC_VERSION, extra_body=extra_body,
+        accept="text/event-stream" if stream else "application/json", stream_field=stream,
+    )
 
 
 def bedrock_invoke_request(
@@ -73,19 +89,14 @@ def bedrock_invoke_request(
     extra_body: Mapping[str, Any],
     stream: bool,
 ) -> HttpRequest:
-    """InvokeModel's request for Claude ``model`` at ``model_url`` (``.../model/{id}``)."""
-    from .anthropic import request_body
-
-    body = request_body(model, messages, params)
-    del body["model"]
-    body["anthropic_version"] = BEDROCK_ANTHROPIC_VERSION
-    body.update(extra_body)
-    headers = {
-        "Content-Type": "application/json",
-        "Accept": "application/vnd.amazon.eventstream" if stream else "application/json",
-    }
-    verb = "/invoke-with-response-stream" if stream else "/invoke"
-    return HttpRequest("POST", model_url + verb, headers, orjson.dumps(body))
+    """InvokeModel's request for Claude ``model`` at ``model_url`` (``.../model/{id}``);
+    the endpoint, not the body, says whether it streams."""
+    return _readdressed(
+        model_url + ("/invoke-with-response-stream" if stream else "/invoke"), model,
+        messages, params, version=BEDROCK_ANTHROPIC_VERSION, extra_body=extra_body,
+        accept="application/vnd.amazon.eventstream" if stream else "application/json",
+        stream_field=False,
+    )
 
 
 class BedrockInvokeStream:

@@ -24,14 +24,17 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from ..errors import (
-    ConfigurationError,
-    MalformedChunkError,
-    NDJSONError,
-    StreamTruncatedError,
-)
+from ..errors import ConfigurationError, MalformedChunkError, StreamTruncatedError
 from ..types import ChatCompletion, ChatCompletionChunk, Delta, FunctionDelta, ToolCallDelta
-from ._base import ErrorDetails, HttpRequest, error_details, header, join_url, undecodable
+from ._base import (
+    NDJSON_CONTENT_TYPE,
+    ErrorDetails,
+    HttpRequest,
+    NDJSONTransport,
+    error_details,
+    header,
+    join_url,
+)
 from ._chunks import (
     ChunkMaker,
     completion,
@@ -49,9 +52,8 @@ if TYPE_CHECKING:
     from ..types import Message, MessageParam
     from ._base import Auth
 
-__all__ = ["NDJSON_CONTENT_TYPE", "NDJSONTransport", "OllamaChatAdapter", "OllamaStream"]
+__all__ = ["OllamaChatAdapter", "OllamaStream"]
 
-NDJSON_CONTENT_TYPE = "application/x-ndjson"
 _SUPPORTED = frozenset({
     "temperature", "top_p", "max_tokens", "max_completion_tokens", "stop", "seed",
     "presence_penalty", "frequency_penalty", "tools", "tool_choice", "response_format",
@@ -60,33 +62,6 @@ _SUPPORTED = frozenset({
 _OPTIONS = {"temperature": "temperature", "top_p": "top_p", "seed": "seed",
             "presence_penalty": "presence_penalty", "frequency_penalty": "frequency_penalty"}
 _FINISH = {"stop": "stop", "length": "length", "load": "stop", "unload": "stop"}
-
-
-class NDJSONTransport:
-    """The NDJSON half of a stream adapter: owns the decoder, yields one line per event."""
-
-    __slots__ = ("_decoder", "_feed")
-    content_type = NDJSON_CONTENT_TYPE
-
-    def __init__(self) -> None:
-        from .._parsers import NDJSONDecoder
-
-        self._decoder = NDJSONDecoder()
-        self._feed = self._decoder.feed
-
-    def feed(self, data: bytes, /) -> list[bytes]:
-        try:
-            return self._feed(data)
-        except NDJSONError as exc:
-            raise undecodable(exc, exc.lines) from exc
-
-    def rest(self) -> list[bytes]:
-        """An unterminated last line, at the end of the body (never delivered: a line is
-        whole only with its LF)."""
-        try:
-            return self._decoder.close()
-        except NDJSONError:
-            return []
 
 
 def _images(parts: Sequence[Any]) -> list[str]:
