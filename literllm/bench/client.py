@@ -74,6 +74,7 @@ FORMATS = (
     ("Bedrock ConverseStream (EventStream)", "bedrock", ""),
     ("Gemini streamGenerateContent (SSE)", "gemini", ""),
     ("Cohere v2 chat (SSE)", "cohere", ""),
+    ("Ollama native /api/chat (NDJSON)", "ollama_chat", ""),
 )
 
 
@@ -178,6 +179,9 @@ def _floor_request(provider: str, root_url: str, model: str) -> tuple[str, bytes
     if provider == "cohere":
         body = {"model": model, "messages": MESSAGES, "stream": True}
         return root_url + "/v2/chat", orjson.dumps(body), {"Authorization": f"Bearer {API_KEY}"}
+    if provider == "ollama_chat":
+        body = {"model": model, "messages": MESSAGES, "stream": True}
+        return root_url + "/api/chat", orjson.dumps(body), {"Authorization": f"Bearer {API_KEY}"}
     body = {"model": model, "messages": MESSAGES, "stream": True}
     return root_url + "/v1/chat/completions", orjson.dumps(body), {
         "Authorization": f"Bearer {API_KEY}"}
@@ -188,7 +192,7 @@ def _aiohttp_runner(provider: str, suffix: str) -> tuple[Runner, Callable[[], Aw
 
     session: list[aiohttp.ClientSession] = []
     # The floor: the same request, the body read as raw bytes, events counted by a marker.
-    marker = b":event-type" if provider == "bedrock" else b"data: {"
+    marker = {"bedrock": b":event-type", "ollama_chat": b"\n"}.get(provider, b"data: {")
 
     async def run(root_url: str, model: str) -> tuple[int, float]:
         if not session:

@@ -46,6 +46,7 @@ from ._chunks import (
     tool_call,
     usage,
 )
+from ._openai_stream_py import provider_error_event, quote
 
 if TYPE_CHECKING:
     from ..providers import Provider
@@ -215,8 +216,6 @@ class OllamaChatAdapter:
                 message_raw={"role": "assistant", "content": message.get("content") or None},
             )
         except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
-            from ._openai_stream_py import quote
-
             raise MalformedChunkError(
                 f"response is not an Ollama chat reply ({exc!r}): {quote(body)}", raw=body
             ) from exc
@@ -250,9 +249,18 @@ class OllamaStream:
         return self._done
 
     def on_event(self, line: bytes) -> ChatCompletionChunk | None:
-        from ._openai_stream_py import provider_error_event
-
         obj = decode_json(line)
+        message = obj.get("message")
+        if (
+            message.__class__ is dict and len(message) == 2 and obj.get("done") is False
+            and message.get("content").__class__ is str
+        ):
+            # The common line ({"role": "assistant", "content": "..."}): no thinking, no calls.
+            content = message["content"]
+            if not content:
+                return None
+            self.text_parts.append(content)
+            return self._make.content(content, obj)
         if "error" in obj:
             error = obj["error"]
             raise provider_error_event(
@@ -292,8 +300,6 @@ class OllamaStream:
                 return None
             return self._make.delta(Delta("assistant", content, calls, None, thinking, obj), obj)
         except (KeyError, TypeError, AttributeError) as exc:
-            from ._openai_stream_py import quote
-
             raise MalformedChunkError(
                 f"an Ollama line is not a chat chunk ({exc!r}): {quote(line)}", raw=line
             ) from exc
