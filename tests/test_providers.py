@@ -706,3 +706,15 @@ async def test_ollama_native_offline_and_recorded() -> None:
     assert reply.choices[0].message.content == "from ollama"
     assert reply.choices[0].message.reasoning_content == "hm"
     assert transport.requests[0].url == "http://localhost:11434/api/chat"
+
+
+async def test_ollama_native_ignores_the_servers_bind_address(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from literllm.testing import ReplayTransport
+
+    monkeypatch.setenv("OLLAMA_HOST", "0.0.0.0:11434")  # the server's own setting, no scheme
+    transport = ReplayTransport("fine")
+    async with LlmClient(transport=transport) as client:
+        await (await client.chat_stream(OLLAMA, MESSAGES)).final()
+    assert transport.requests[0].url == "http://localhost:11434/api/chat"

@@ -169,7 +169,8 @@ _BUILTIN = [
         "http://localhost:11434",
         "OLLAMA_API_KEY",  # a server of one's own needs none; a proxy in front may
         requires_key=False,
-        base_url_env=("OLLAMA_HOST",),
+        # Not OLLAMA_HOST: it is the server's bind address as often as not (0.0.0.0:11434,
+        # no scheme), which no client can reach as written.
         adapter="literllm.providers.ollama:OllamaChatAdapter",
     ),
     Provider(
