@@ -14,7 +14,7 @@ from ..errors import StreamTruncatedError
 from ..types import ChatCompletionChunk, Delta, Usage
 from ._base import SSETransport
 from ._chunks import ChunkMaker, decode_json, malformed, string, tool_arguments, usage
-from ._openai_stream_py import provider_error_event
+from ._events import provider_error_event
 
 __all__ = ["AnthropicStream", "anthropic_usage", "finish_reason", "prompt_tokens"]
 

@@ -17,7 +17,7 @@ from ..errors import stream_error_class_for_status as stream_error_class
 from ..types import ChatCompletionChunk, Delta, Usage
 from ._base import EventStreamTransport
 from ._chunks import ChunkMaker, malformed, optional_string, usage
-from ._openai_stream_py import http_status, quote
+from ._events import http_status, quote
 
 __all__ = [
     "EXCEPTION_STATUS",

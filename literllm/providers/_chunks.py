@@ -27,7 +27,7 @@ from ..types import (
     ToolCallDelta,
     Usage,
 )
-from ._openai_stream_py import quote
+from ._events import quote
 
 __all__ = [
     "CHUNK_OBJECT",

@@ -16,9 +16,10 @@ from typing import Any, Final
 
 import orjson
 
-from ..errors import MalformedChunkError, StreamTruncatedError, stream_error_class_for_status
+from ..errors import MalformedChunkError, StreamTruncatedError
 from ..types import ChatCompletionChunk, Delta, FunctionDelta, StreamChoice, ToolCallDelta, Usage
 from ._base import SSE_CONTENT_TYPE, SSETransport
+from ._events import http_status, provider_error_event, quote
 
 __all__ = [
     "OpenAIChatStream",
@@ -34,37 +35,6 @@ __all__ = [
 
 DONE: Final = b"[DONE]"
 _NO_DELTA: Final[dict[str, Any]] = {}
-_QUOTE = 200
-
-# An error event names its kind in "type" or "code"; these are the ones whose status is clear.
-_ERROR_STATUS = {
-    "invalid_request_error": 400,
-    "authentication_error": 401,
-    "permission_error": 403,
-    "not_found_error": 404,
-    "rate_limit_error": 429,
-    "rate_limit_exceeded": 429,
-    "insufficient_quota": 429,
-    "tokens": 429,
-    "server_error": 500,
-    "internal_error": 500,
-    "internal_server_error": 500,
-    "api_error": 500,
-    "overloaded_error": 529,
-    "billing_error": 402,
-    "request_too_large": 413,
-    "timeout_error": 504,
-    "service_unavailable": 503,
-    "service_unavailable_error": 503,
-}
-
-
-def quote(raw: bytes) -> str:
-    """The start of a payload, for error messages."""
-    text = raw[:_QUOTE].decode("utf-8", "replace")
-    return text + ("..." if len(raw) > _QUOTE else "")
-
-
 def usage_from(raw: Mapping[str, Any]) -> Usage:
     """``Usage`` from an OpenAI usage object."""
     prompt = raw.get("prompt_tokens") or 0
@@ -92,37 +62,6 @@ def mistral_parts(parts: list[Any]) -> tuple[str | None, str | None]:
                 if inner.get("type") == "text":
                     thinking.append(inner.get("text") or "")
     return ("".join(text) if text else None, "".join(thinking) if thinking else None)
-
-
-def http_status(value: Any) -> int | None:
-    """An HTTP status sent as a number or as digits (LiteLLM's proxy sends ``"code": "429"``)."""
-    if value.__class__ is str and len(value) == 3 and value.isdigit():
-        value = int(value)
-    if value.__class__ is int and 100 <= value <= 599:
-        return int(value)
-    return None
-
-
-def provider_error_event(error: Any, raw: bytes) -> Exception:
-    """The typed ``ProviderStreamError`` for an error object sent inside a stream."""
-    status: int | None = None
-    message = quote(raw)
-    if isinstance(error, dict):
-        for key in ("status", "status_code", "code"):
-            status = http_status(error.get(key))
-            if status is not None:
-                break
-        if status is None:
-            for key in ("type", "code"):
-                value = error.get(key)
-                if isinstance(value, str) and value in _ERROR_STATUS:
-                    status = _ERROR_STATUS[value]
-                    break
-        message = str(error.get("message") or message)
-    elif isinstance(error, str):
-        message = error
-    cls = stream_error_class_for_status(status)
-    return cls(f"provider error inside the stream: {message}", status_code=status, body=error)
 
 
 def decode_event(event_type: bytes, data: bytes) -> dict[str, Any]:

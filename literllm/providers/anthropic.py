@@ -35,7 +35,7 @@ from ._chunks import (
     tool_arguments,
     tool_call,
 )
-from ._openai_stream_py import quote
+from ._events import quote
 
 if TYPE_CHECKING:
     from . import Provider

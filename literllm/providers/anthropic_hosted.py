@@ -124,7 +124,7 @@ class BedrockInvokeStream:
 
     def on_event(self, message: Any) -> ChatCompletionChunk | None:
         from ._bedrock_stream_py import exception_frame_error
-        from ._openai_stream_py import quote
+        from ._events import quote
 
         headers = message.headers
         if headers.get(":message-type") != "event":

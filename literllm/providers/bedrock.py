@@ -38,7 +38,7 @@ from ._chunks import (
     tool_call,
     unsupported,
 )
-from ._openai_stream_py import quote
+from ._events import quote
 
 if TYPE_CHECKING:
     from . import Provider

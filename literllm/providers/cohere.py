@@ -31,7 +31,8 @@ from ._chunks import (
     tool_call,
     usage,
 )
-from ._openai_stream_py import DONE, quote
+from ._events import quote
+from ._openai_stream_py import DONE
 
 if TYPE_CHECKING:
     from ..types import Usage

@@ -46,7 +46,7 @@ from ._chunks import (
     tool_call,
     usage,
 )
-from ._openai_stream_py import provider_error_event, quote
+from ._events import provider_error_event, quote
 
 if TYPE_CHECKING:
     from ..providers import Provider

@@ -26,7 +26,8 @@ from ..types import (
 )
 from ._auth import KeyHeader
 from ._base import ErrorDetails, HttpRequest, error_details, header, join_url
-from ._openai_stream_py import mistral_parts, quote, usage_from
+from ._events import quote
+from ._openai_stream_py import mistral_parts, usage_from
 
 if TYPE_CHECKING:
     from . import Provider
