@@ -267,7 +267,7 @@ class ChatStream:
     def _outcome(self) -> Outcome | None:
         return self._call.outcome
 
-    def _completion(self, *, final: bool) -> ChatCompletion:
+    def _completion(self, *, final: bool = False) -> ChatCompletion:
         completion = completion_of(self._accumulator, self._adapter)
         if self._output is not None:
             from ._structured import attach_parsed
@@ -320,7 +320,7 @@ class ChatStream:
                     self._received += 1
                     if self._first_pending and _has_content(chunk):
                         self._first_pending = False
-                        self._call.first_chunk(self._completion_or_none, self._received)
+                        self._call.first_chunk(self._completion, self._received)
                     return chunk
                 if self._adapter.done:
                     self._events = _NO_EVENTS
@@ -350,14 +350,11 @@ class ChatStream:
             self._attach(start)
         return start
 
-    def _completion_or_none(self) -> ChatCompletion | None:
-        return completion_of(self._accumulator, self._adapter)
-
     def _end(self, outcome: Outcome, error: BaseException | None = None) -> None:
         """The call ended: its stats are final, the hooks are told (once)."""
         call = self._call
         if call.ended_at is None:
-            call.ended(self._completion_or_none, self._received, outcome, error)
+            call.ended(self._completion, self._received, outcome, error)
 
     async def __aenter__(self) -> ChatStream:
         return self

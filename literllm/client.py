@@ -187,6 +187,15 @@ def check_headers(headers: Mapping[str, str], where: str) -> None:
             )
 
 
+def _wait_bound(pool: float | None, left: float | None) -> tuple[float | None, str]:
+    """How long a wait for a pool slot or a provider's limits may last (``None``: no
+    bound), and which timeout ends it: the total's remainder when it is the nearer one,
+    else ``Timeout.pool``."""
+    if left is not None and (pool is None or left <= pool):
+        return left, "total"
+    return pool, "pool"
+
+
 def _limits_shown(limits: ProviderLimits) -> str:
     from ._limits import LIMIT_NAMES
 
@@ -758,17 +767,16 @@ class LlmClient:
 
         loop = asyncio.get_running_loop()
         started = loop.time()
-        pool = prepared.timeout.pool
-        by_total = left is not None and (pool is None or left <= pool)
+        seconds, kind = _wait_bound(prepared.timeout.pool, left)
         try:
-            await limits.acquire(left if by_total else pool)
+            await limits.acquire(seconds)
         except TimeoutError:
             name = prepared.provider.name
-            kind = "total" if by_total else "pool"
             raise APITimeoutError(
                 f"{name}: waited {loop.time() - started:.1f} s for the provider's limits "
                 f"({_limits_shown(limits)}, {limits.in_use} in flight) "
-                f"({'the total timeout' if by_total else 'Timeout.pool'}); nothing was sent",
+                f"({'the total timeout' if kind == 'total' else 'Timeout.pool'}); "
+                "nothing was sent",
                 provider=name, timeout_kind=kind,
             ) from None
         try:
@@ -787,13 +795,12 @@ class LlmClient:
             return NO_SLOT
         name = prepared.provider.name
         pool = prepared.timeout.pool
-        by_total = left is not None and (pool is None or left <= pool)
+        seconds, kind = _wait_bound(pool, left)
         try:
             if left is not None and left <= 0:
                 raise PoolTimeout
-            return await slots.acquire(left if by_total else pool)
+            return await slots.acquire(seconds)
         except PoolTimeout:
-            kind = "total" if by_total else "pool"
             what = (
                 f"all {slots.limit} connections (max_connections) stayed in use for "
                 f"{pool} s (Timeout.pool); nothing was sent"

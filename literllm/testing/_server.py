@@ -459,15 +459,7 @@ class LocalProvider:
         if not 200 <= recorded.status < 300 or not stream:
             return web.Response(status=recorded.status, body=body, headers=headers)
         response = web.StreamResponse(status=recorded.status, headers=headers)
-        await response.prepare(request)
-        try:
-            await self._write(response, self._split(body))
-            await response.write_eof()
-        except (asyncio.CancelledError, ConnectionError):
-            self._stream_ended(False)
-            raise
-        self.completed += 1
-        return response
+        return await self._send_whole(request, response, self._split(body))
 
     def _fault_response(self, fault: Fault, request_id: str) -> web.Response:
         status, data, content_type, headers = fault_answer(fault)
@@ -492,17 +484,7 @@ class LocalProvider:
         )
         if fault is None:
             # The common case (and the benchmark's): the same pieces every time.
-            await response.prepare(request)
-            sent = False
-            try:
-                await self._write(response, self._pieces(body))
-                sent = True
-                await response.write_eof()
-            except (asyncio.CancelledError, ConnectionError):
-                self._stream_ended(sent)
-                raise
-            self.completed += 1
-            return response
+            return await self._send_whole(request, response, self._pieces(body))
         events, cut, stall = faulted_events(wire, body, fault)
         await response.prepare(request)
         sent = False
@@ -522,6 +504,22 @@ class LocalProvider:
         except (asyncio.CancelledError, ConnectionError):
             self._stream_ended(sent)
             raise
+        return response
+
+    async def _send_whole(
+        self, request: web.Request, response: web.StreamResponse, pieces: list[bytes]
+    ) -> web.StreamResponse:
+        """Write a body to its end, counted as completed (or as a disconnect)."""
+        await response.prepare(request)
+        sent = False
+        try:
+            await self._write(response, pieces)
+            sent = True
+            await response.write_eof()
+        except (asyncio.CancelledError, ConnectionError):
+            self._stream_ended(sent)
+            raise
+        self.completed += 1
         return response
 
     def _stream_ended(self, whole_body_sent: bool) -> None:
