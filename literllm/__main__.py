@@ -31,25 +31,6 @@ def _chunk_json(chunk: Any) -> str:
     return orjson.dumps(chunk.to_dict()).decode()
 
 
-def _event_json(event: Any) -> str:
-    import base64
-
-    import orjson
-
-    if isinstance(event, tuple):  # an SSE (event, data) pair
-        return orjson.dumps({"event": event[0].decode("utf-8", "replace"),
-                             "data": event[1].decode("utf-8", "replace")}).decode()
-    headers = {
-        name: value if isinstance(value, str | int | bool) else str(value)
-        for name, value in event.headers.items()
-    }
-    try:
-        payload: Any = orjson.loads(event.payload)
-    except orjson.JSONDecodeError:
-        payload = {"base64": base64.b64encode(event.payload).decode()}
-    return orjson.dumps({"headers": headers, "payload": payload}).decode()
-
-
 def _replay(args: argparse.Namespace) -> int:
     from ._replay import replay, replay_events
 
@@ -58,8 +39,10 @@ def _replay(args: argparse.Namespace) -> int:
         split = ("seed", args.seed)
     out = sys.stdout
     if args.events:
-        for event in replay_events(args.file, args.provider, split=split):
-            out.write(_event_json(event) + "\n")
+        import orjson
+
+        for shown in replay_events(args.file, args.provider, split=split, shown=True):
+            out.write(orjson.dumps(shown).decode() + "\n")
         return 0
     if args.final:
         import orjson

@@ -17,7 +17,8 @@ from typing import IO, Any
 
 from ._accumulate import StreamAccumulator, completion_of
 from .errors import ConfigurationError, MalformedChunkError, StreamError
-from .providers import get_provider
+from .formats import EVENTSTREAM, StreamFormat, format_for_content_type, sniff_format
+from .providers import get_provider, provider_names
 from .types import ChatCompletion, ChatCompletionChunk
 
 __all__ = [
@@ -32,7 +33,6 @@ __all__ = [
 ]
 
 Source = str | os.PathLike[str] | bytes | bytearray | memoryview | IO[bytes]
-_EVENTSTREAM = "application/vnd.amazon.eventstream"
 # The largest recorded body replay() reads: far above any real stream (the client's own
 # max_response_size default is 64 MiB), far below what would exhaust memory.
 MAX_REPLAY_SIZE = 256 * 1024 * 1024
@@ -96,17 +96,7 @@ def read_source(source: Source, limit: int = MAX_REPLAY_SIZE) -> bytes:
 
 def looks_like_eventstream(data: bytes) -> bool:
     """Whether ``data`` starts with an AWS EventStream prelude whose CRC checks."""
-    import zlib
-
-    if len(data) < 12:
-        return False
-    total = int.from_bytes(data[0:4], "big")
-    headers = int.from_bytes(data[4:8], "big")
-    return (
-        total >= 16
-        and headers <= total - 16
-        and zlib.crc32(data[:8]) == int.from_bytes(data[8:12], "big")
-    )
+    return EVENTSTREAM.looks_like(data)
 
 
 def _from_sidecar(source: Source, provider: str | None, model: str) -> tuple[str, str]:
@@ -152,12 +142,38 @@ def _pieces(data: bytes, split: int | tuple[str, int] | None) -> Iterator[bytes]
 
 def _stream_adapter(provider: str, model: str, data: bytes) -> Any:
     adapter = get_provider(provider).load_adapter().new_stream(model, None)
-    binary = looks_like_eventstream(data)
-    if binary != (adapter.content_type == _EVENTSTREAM):
-        kind = "an AWS EventStream body" if binary else "not an AWS EventStream body"
-        hint = "provider='bedrock'" if binary else "an SSE provider ('openai', 'anthropic', ...)"
-        raise ConfigurationError(f"this is {kind}; replay it with {hint}, not {provider!r}")
+    expected = format_for_content_type(adapter.content_type)
+    found = sniff_format(data)
+    if found is not None and found is not expected:
+        speakers = ", ".join(repr(name) for name in _providers_of(found)[:4]) or "none"
+        raise ConfigurationError(
+            f"this body is in the {found.name} wire format, and {provider!r} streams "
+            f"{expected.name}; replay it with a provider that streams {found.name} "
+            f"({speakers}, ...)"
+        )
     return adapter
+
+
+def _speakers() -> list[tuple[str, StreamFormat]]:
+    """One provider per stream adapter, with the wire format it streams (in registry order;
+    adapters that cannot be built here, such as one whose extra is missing, left out)."""
+    found: list[tuple[str, StreamFormat]] = []
+    seen: set[str] = set()
+    for name in provider_names(builtin_order=True):
+        provider = get_provider(name)
+        if provider.adapter in seen:
+            continue
+        seen.add(provider.adapter)
+        try:
+            content_type = provider.load_adapter().new_stream("", None).content_type
+        except Exception:  # a provider that cannot replay here is not a candidate
+            continue
+        found.append((name, format_for_content_type(content_type)))
+    return found
+
+
+def _providers_of(stream_format: StreamFormat) -> list[str]:
+    return [name for name, spoken in _speakers() if spoken is stream_format]
 
 
 def replay(
@@ -258,17 +274,14 @@ def _play(
         raise
 
 
-# One provider per wire format of the same transport, tried in turn by _format_of.
-_SSE_FORMATS = ("openai", "anthropic", "gemini", "cohere")
-
-
 def _format_of(data: bytes, provider: str) -> str | None:
-    """The first other SSE wire format that plays ``data`` through to its end and finds a
-    reply in it, if any: what a body that is not ``provider``'s looks like."""
-    own = get_provider(provider).adapter
-    for candidate in _SSE_FORMATS:
+    """The first other provider of the same wire format that plays ``data`` through to its
+    end and finds a reply in it, if any: whose body a body that is not ``provider``'s is."""
+    own = get_provider(provider)
+    spoken = format_for_content_type(own.load_adapter().new_stream("", None).content_type)
+    for candidate in _providers_of(spoken):
         other = get_provider(candidate)
-        if other.adapter == own:
+        if other.adapter == own.adapter:
             continue
         adapter = other.load_adapter().new_stream("", None)
         received = StreamAccumulator()
@@ -290,18 +303,24 @@ def _said_anything(completion: ChatCompletion) -> bool:
 
 
 def replay_events(
-    source: Source, provider: str | None = None, *, split: int | tuple[str, int] | None = None
+    source: Source,
+    provider: str | None = None,
+    *,
+    split: int | tuple[str, int] | None = None,
+    shown: bool = False,
 ) -> Iterator[Any]:
-    """The transport events of a recorded body (SSE ``(event, data)`` pairs or EventStream
-    messages), for debugging the layer under the adapter. Each also goes through the
-    adapter, so a body that ends early, or an error event, raises as ``replay()`` would,
-    after the events before it."""
+    """The transport events of a recorded body (SSE ``(event, data)`` pairs, EventStream
+    messages, NDJSON lines), for debugging the layer under the adapter; with ``shown``, each
+    as JSON-able data, as its wire format shows it. Each also goes through the adapter, so a
+    body that ends early, or an error event, raises as ``replay()`` would, after the events
+    before it."""
     data = read_source(source)
     provider, model = _from_sidecar(source, provider, "")
     adapter = _stream_adapter(provider, model, data)
+    show = format_for_content_type(adapter.content_type).show_event if shown else None
     for piece in _pieces(data, split):
         for event in adapter.feed(piece):
-            yield event
+            yield event if show is None else show(event)
             # Through the adapter too: its state says whether the body ended complete, and
             # an error event raises its typed error (after it was shown).
             adapter.on_event(event)

@@ -1157,8 +1157,10 @@ class LlmClient:
         if path is not None:
             return Recorder(path)
         assert self._record_dir is not None
+        from .formats import recording_suffix
+
         content_type = prepared.adapter.new_stream(prepared.model, None).content_type
-        suffix = ".bin" if "eventstream" in content_type else ".sse"
+        suffix = recording_suffix(content_type, default=".body")
         return Recorder.in_folder(self._record_dir, prepared.provider.name, suffix)
 
     async def chat(

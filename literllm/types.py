@@ -266,6 +266,10 @@ class ChatParams(TypedDict, total=False):
     stream_options: StreamOptions | None
     metadata: Mapping[str, str] | None
     service_tier: Literal["auto", "default", "flex", "scale", "priority"] | None
+    store: bool | None
+    prompt_cache_key: str | None
+    safety_identifier: str | None
+    verbosity: Literal["low", "medium", "high"] | None
     extra_body: Mapping[str, Any] | None
     extra_headers: Mapping[str, str] | None
     api_key: str | None

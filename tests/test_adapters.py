@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from conftest import accumulate, conformance, splits
 
-import literllm.providers._base as base
+import literllm.formats as base
 from literllm.errors import MalformedChunkError, StreamTruncatedError
 from literllm.providers import get_provider
 

@@ -137,10 +137,16 @@ def test_any_split_accumulates_to_the_same_result(provider: str, seed: int, cut_
 
 def test_replay_refuses_the_wrong_format_and_bad_sources(tmp_path: Path) -> None:
     frames = WIRE_FORMATS["bedrock"].stream_body(random_reply(1))
-    with pytest.raises(ConfigurationError, match="EventStream body; replay it with provider='bedrock'"):
+    with pytest.raises(ConfigurationError,
+                       match=r"in the eventstream wire format.*streams eventstream \('bedrock'"):
         list(replay(frames, "openai"))
-    with pytest.raises(ConfigurationError, match="not an AWS EventStream body"):
+    with pytest.raises(ConfigurationError, match="sse wire format, and 'bedrock' streams eventstream"):
         list(replay(b"data: {}\n\n", "bedrock"))
+    lines = WIRE_FORMATS["ollama"].stream_body(random_reply(1))
+    with pytest.raises(ConfigurationError, match=r"streams ndjson \('ollama_chat'"):
+        list(replay(lines, "anthropic"))
+    with pytest.raises(ConfigurationError, match="sse wire format, and 'ollama_chat' streams ndjson"):
+        list(replay(b"data: {}\n\n", "ollama_chat"))
     with pytest.raises(ConfigurationError, match="cannot read"):
         list(replay(tmp_path / "missing.sse", "openai"))
     with pytest.raises(ConfigurationError, match="needs provider="):
@@ -149,7 +155,7 @@ def test_replay_refuses_the_wrong_format_and_bad_sources(tmp_path: Path) -> None
         list(replay(b"data: {}\n\n", "nonesuch"))
 
 
-SSE_FORMATS = ["openai", "anthropic", "gemini", "cohere"]
+SSE_FORMATS = ["openai", "anthropic", "gemini", "cohere", "openai_responses"]
 
 
 @pytest.mark.parametrize("actual", SSE_FORMATS)
@@ -274,12 +280,14 @@ def test_cli_replay(recording: Path) -> None:
     assert len(events.stdout.splitlines()) == expected["transport_events"]
 
 
-@pytest.mark.parametrize("provider", ["openai", "anthropic", "gemini", "bedrock", "cohere"])
+@pytest.mark.parametrize("provider", ["openai", "anthropic", "gemini", "bedrock", "cohere",
+                                      "ollama_chat", "openai_responses"])
 def test_cli_replay_events_of_a_whole_and_a_cut_body(provider: str, tmp_path: Path) -> None:
     """Our own bodies (no ../shared needed): a whole one exits 0, one cut short exits 1."""
     from literllm.testing._server import faulted_events
+    from literllm.testing._transport import wire_for
 
-    wire = WIRE_FORMATS[provider]
+    wire = wire_for(provider)
     body = wire.stream_body(random_reply(3))
     whole = tmp_path / "whole.body"
     whole.write_bytes(body)

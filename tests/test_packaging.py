@@ -57,6 +57,7 @@ def test_public_names_exact() -> None:
         "sync",
         "transport",
         "otel",
+        "formats",
     }
     assert set(literllm.__all__) == exported | {"__version__"}
     for name in literllm.__all__:

@@ -46,8 +46,11 @@ MODELS = {
     "cohere": "cohere/command-a-03-2025",
     "azure": "azure/my-gpt-4o",
     "mistral": "mistral/magistral-medium",
+    "openai_responses": "openai_responses/gpt-5",
+    "azure_responses": "azure_responses/my-gpt-5",
 }
-PROVIDERS = ["openai", "anthropic", "gemini", "vertex_ai", "bedrock", "cohere", "azure"]
+PROVIDERS = ["openai", "anthropic", "gemini", "vertex_ai", "bedrock", "cohere", "azure",
+             "openai_responses", "azure_responses"]
 OPTIONS = {
     "bedrock": {"region": "us-east-1"},
     "vertex_ai": {"project": "local-project", "location": "us-central1"},
@@ -378,6 +381,10 @@ async def test_missing_extra_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
         ("vertex_ai", {"code": 503, "message": "busy"}, (ServiceUnavailableError,), 503),
         ("cohere", {"message": "generation failed"}, (), None),
         ("azure", {"message": "slow", "type": "rate_limit_exceeded"}, (RateLimitError,), 429),
+        ("openai_responses", {"message": "slow", "type": "rate_limit_exceeded"},
+         (RateLimitError,), 429),
+        ("openai_responses", {"message": "boom", "type": "server_error"}, (ServerError,), 500),
+        ("azure_responses", {"message": "bad prompt", "code": "invalid_prompt"}, (), 400),
     ],
 )
 async def test_mid_stream_error_forms(
@@ -440,7 +447,8 @@ async def test_stream_cut_before_its_terminal_event(provider: str, how: str) -> 
     ("provider", "family"),
     [("anthropic", AuthenticationError), ("bedrock", PermissionDeniedError),
      ("cohere", AuthenticationError), ("azure", AuthenticationError),
-     ("vertex_ai", AuthenticationError)],
+     ("vertex_ai", AuthenticationError), ("openai_responses", AuthenticationError),
+     ("azure_responses", AuthenticationError)],
 )
 async def test_wrong_credentials(provider: str, family: type[Exception]) -> None:
     async with (

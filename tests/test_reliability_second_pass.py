@@ -36,7 +36,7 @@ from test_reliability import (
     sends,
 )
 
-import literllm.providers._base as base
+import literllm.formats as base
 from literllm import (
     APIConnectionError,
     APITimeoutError,

@@ -22,6 +22,8 @@ from .. import __version__
 from ._peers import peer_unavailable
 
 if TYPE_CHECKING:
+    from ..formats import StreamFormat
+    from ..providers._base import HttpRequest
     from ..types import MessageParam
 
 __all__ = ["run_client_benchmarks"]
@@ -75,6 +77,7 @@ FORMATS = (
     ("Gemini streamGenerateContent (SSE)", "gemini", ""),
     ("Cohere v2 chat (SSE)", "cohere", ""),
     ("Ollama native /api/chat (NDJSON)", "ollama_chat", ""),
+    ("OpenAI Responses API (SSE)", "openai_responses", "/v1"),
 )
 
 
@@ -161,48 +164,40 @@ def _litellm_runner() -> tuple[Runner, Callable[[], Awaitable[None]]] | str:
     return run, close
 
 
-def _floor_request(provider: str, root_url: str, model: str) -> tuple[str, bytes, dict[str, str]]:
-    import orjson
+async def _floor_request(
+    provider: str, url: str, model: str
+) -> tuple[HttpRequest, StreamFormat]:
+    """The request literllm sends (built and signed by the provider's own adapter, so the
+    floor reads the very body literllm reads) and the wire format it streams."""
+    from ..formats import format_for_content_type
+    from ..providers import get_provider
 
-    if provider == "anthropic":
-        body = {"model": model, "max_tokens": 1024, "messages": MESSAGES, "stream": True}
-        return root_url + "/v1/messages", orjson.dumps(body), {
-            "x-api-key": API_KEY, "anthropic-version": "2023-06-01"}
-    if provider == "bedrock":
-        body = {"messages": [{"role": "user", "content": [{"text": "Stream me a long answer."}]}]}
-        return root_url + f"/model/{model}/converse-stream", orjson.dumps(body), {
-            "Authorization": f"Bearer {API_KEY}"}
-    if provider == "gemini":
-        body = {"contents": [{"role": "user", "parts": [{"text": "Stream me a long answer."}]}]}
-        return root_url + f"/v1beta/models/{model}:streamGenerateContent?alt=sse", (
-            orjson.dumps(body)), {"x-goog-api-key": API_KEY}
-    if provider == "cohere":
-        body = {"model": model, "messages": MESSAGES, "stream": True}
-        return root_url + "/v2/chat", orjson.dumps(body), {"Authorization": f"Bearer {API_KEY}"}
-    if provider == "ollama_chat":
-        body = {"model": model, "messages": MESSAGES, "stream": True}
-        return root_url + "/api/chat", orjson.dumps(body), {"Authorization": f"Bearer {API_KEY}"}
-    body = {"model": model, "messages": MESSAGES, "stream": True}
-    return root_url + "/v1/chat/completions", orjson.dumps(body), {
-        "Authorization": f"Bearer {API_KEY}"}
+    adapter = get_provider(provider).load_adapter()
+    request = adapter.chat_request(model, MESSAGES, {}, extra_body={}, stream=True,
+                                   base_url=url, options={"region": "us-east-1"})
+    auth = adapter.auth(API_KEY, {})
+    if auth is not None:
+        request = await auth.apply(request)
+    return request, format_for_content_type(adapter.new_stream(model, None).content_type)
 
 
 def _aiohttp_runner(provider: str, suffix: str) -> tuple[Runner, Callable[[], Awaitable[None]]]:
     import aiohttp
 
     session: list[aiohttp.ClientSession] = []
-    # The floor: the same request, the body read as raw bytes, events counted by a marker.
-    marker = {"bedrock": b":event-type", "ollama_chat": b"\n"}.get(provider, b"data: {")
 
     async def run(root_url: str, model: str) -> tuple[int, float]:
+        # The floor: the same request, the body read as raw bytes, events counted by the
+        # wire format's marker.
         if not session:
             session.append(aiohttp.ClientSession())
-        url, body, headers = _floor_request(provider, root_url, model)
+        request, stream_format = await _floor_request(provider, root_url + suffix, model)
+        marker = stream_format.event_marker
         start = time.perf_counter()
         first = 0.0
         count = 0
         async with session[0].post(
-            url, data=body, headers={**headers, "Content-Type": "application/json"}
+            request.url, data=request.body, headers=request.headers
         ) as response:
             async for data in response.content.iter_any():
                 if not first:

@@ -174,6 +174,20 @@ _BUILTIN = [
         adapter="literllm.providers.ollama:OllamaChatAdapter",
     ),
     Provider(
+        "openai_responses",
+        "https://api.openai.com/v1",
+        "OPENAI_API_KEY",
+        adapter="literllm.providers.responses:ResponsesAdapter",
+        base_url_env=("OPENAI_BASE_URL",),
+    ),
+    Provider(
+        "azure_responses",
+        "",  # the resource's endpoint: base_url=, provider_options or AZURE_OPENAI_ENDPOINT
+        "AZURE_OPENAI_API_KEY",
+        also_key_env=("AZURE_API_KEY",),
+        adapter="literllm.providers.responses:AzureResponsesAdapter",
+    ),
+    Provider(
         "azure",
         "",  # the resource's endpoint: base_url=, provider_options or AZURE_OPENAI_ENDPOINT
         "AZURE_OPENAI_API_KEY",
@@ -259,9 +273,9 @@ def get_provider(name: str) -> Provider:
     return provider
 
 
-def provider_names() -> list[str]:
-    """Every registered provider's name."""
-    return sorted(_REGISTRY)
+def provider_names(*, builtin_order: bool = False) -> list[str]:
+    """Every registered provider's name (sorted, or in the order they were registered)."""
+    return list(_REGISTRY) if builtin_order else sorted(_REGISTRY)
 
 
 def resolve_model(

@@ -15,15 +15,15 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 import orjson
 
-from .._parsers import EventStreamDecoder, NDJSONDecoder, SSEDecoder
-from ..errors import (
-    APIError,
-    EventStreamError,
-    MalformedChunkError,
-    NDJSONError,
-    SSEError,
-    StreamTruncatedError,
-    api_error_class_for_status,
+from ..errors import APIError, api_error_class_for_status
+from ..formats import (
+    EVENTSTREAM,
+    NDJSON,
+    SSE,
+    EventStreamTransport,
+    NDJSONTransport,
+    SSETransport,
+    undecodable,
 )
 from ..types import ChatCompletion, ChatCompletionChunk, Message, MessageParam
 
@@ -37,18 +37,20 @@ __all__ = [
     "ErrorDetails",
     "EventStreamTransport",
     "HttpRequest",
+    "NDJSONTransport",
     "ProviderAdapter",
     "SSETransport",
     "StreamAdapter",
     "error_details",
     "header",
     "quote_body",
+    "undecodable",
 ]
 
 ERROR_BODY_QUOTE = 512
-SSE_CONTENT_TYPE = "text/event-stream"
-EVENTSTREAM_CONTENT_TYPE = "application/vnd.amazon.eventstream"
-NDJSON_CONTENT_TYPE = "application/x-ndjson"
+SSE_CONTENT_TYPE = SSE.content_type
+EVENTSTREAM_CONTENT_TYPE = EVENTSTREAM.content_type
+NDJSON_CONTENT_TYPE = NDJSON.content_type
 
 
 class HttpRequest(NamedTuple):
@@ -224,86 +226,3 @@ def join_url(base: str, path: str, query: str = "") -> str:
     url = base.rstrip("/") + path
     joined = "&".join(part for part in (base_query, query) if part)
     return f"{url}?{joined}" if joined else url
-
-
-def undecodable(error: Exception, events: Sequence[Any]) -> MalformedChunkError:
-    """The stream error for bytes the transport decoder refused; ``events`` came before."""
-    failure = MalformedChunkError(f"undecodable stream: {error}", events=list(events))
-    failure.__cause__ = error
-    return failure
-
-
-class SSETransport:
-    """The SSE half of a stream adapter: owns the decoder, yields ``(event, data)`` pairs."""
-
-    __slots__ = ("_decoder", "_feed_raw")
-    content_type = SSE_CONTENT_TYPE
-
-    def __init__(self) -> None:
-        self._decoder = SSEDecoder()
-        self._feed_raw = self._decoder.feed_raw
-
-    def feed(self, data: bytes, /) -> list[tuple[bytes, bytes]]:
-        """``(event type, data)`` pairs completed by ``data``."""
-        try:
-            return self._feed_raw(data)
-        except SSEError as exc:
-            raise undecodable(exc, exc.events) from exc
-
-    def check_end(self, done: bool) -> None:
-        """Raise if the body ended inside an event that the terminal event did not follow."""
-        if self._decoder.pending and not done:
-            raise StreamTruncatedError("the stream ended inside an unfinished event")
-
-
-class EventStreamTransport:
-    """The AWS EventStream half of a stream adapter: owns the decoder, yields messages."""
-
-    __slots__ = ("_decoder", "_feed")
-    content_type = EVENTSTREAM_CONTENT_TYPE
-
-    def __init__(self) -> None:
-        self._decoder = EventStreamDecoder()
-        self._feed = self._decoder.feed
-
-    def feed(self, data: bytes, /) -> Sequence[Any]:
-        """The EventStream messages completed by ``data``."""
-        try:
-            return self._feed(data)
-        except EventStreamError as exc:
-            raise undecodable(exc, exc.messages) from exc
-
-    def check_end(self, done: bool) -> None:
-        """Raise if the body ended inside a frame."""
-        try:
-            self._decoder.close()
-        except EventStreamError as exc:
-            if not done:
-                raise StreamTruncatedError(
-                    f"the stream ended inside an unfinished frame ({exc})"
-                ) from exc
-
-
-class NDJSONTransport:
-    """The NDJSON half of a stream adapter: owns the decoder, yields one line per event."""
-
-    __slots__ = ("_decoder", "_feed")
-    content_type = NDJSON_CONTENT_TYPE
-
-    def __init__(self) -> None:
-        self._decoder = NDJSONDecoder()
-        self._feed = self._decoder.feed
-
-    def feed(self, data: bytes, /) -> list[bytes]:
-        try:
-            return self._feed(data)
-        except NDJSONError as exc:
-            raise undecodable(exc, exc.lines) from exc
-
-    def rest(self) -> list[bytes]:
-        """An unterminated last line, at the end of the body (never delivered: a line is
-        whole only with its LF)."""
-        try:
-            return self._decoder.close()
-        except NDJSONError:
-            return []

@@ -18,6 +18,7 @@ QUOTE_LIMIT = 200
 # An error event names its kind in "type" or "code"; these are the ones whose status is clear.
 ERROR_STATUS = {
     "invalid_request_error": 400,
+    "invalid_prompt": 400,
     "authentication_error": 401,
     "permission_error": 403,
     "not_found_error": 404,

@@ -28,6 +28,7 @@ from ._auth import KeyHeader
 from ._base import ErrorDetails, HttpRequest, error_details, header, join_url
 from ._events import quote
 from ._openai_stream_py import mistral_parts, usage_from
+from .responses import ResponsesAdapter, ResponsesStream, responses_only
 
 if TYPE_CHECKING:
     from . import Provider
@@ -81,6 +82,12 @@ class OpenAIChatAdapter:
             )
         return join_url(base, self.path)
 
+    def _responses(self, model: str) -> ResponsesAdapter | None:
+        """The Responses API adapter, for an OpenAI model that exists only there."""
+        if self._provider.name == "openai" and responses_only(model):
+            return ResponsesAdapter(self._provider)
+        return None
+
     def chat_request(
         self,
         model: str,
@@ -92,6 +99,12 @@ class OpenAIChatAdapter:
         base_url: str | None,
         options: Mapping[str, Any],
     ) -> HttpRequest:
+        responses = self._responses(model)
+        if responses is not None:
+            return responses.chat_request(
+                model, messages, params, extra_body=extra_body, stream=stream,
+                base_url=base_url, options=options,
+            )
         url = self.url(model, base_url, options, stream)
         body = self.request_body(model, messages, params, extra_body, stream, options)
         headers = {
@@ -129,7 +142,12 @@ class OpenAIChatAdapter:
             return None
         return KeyHeader(self._provider.auth_header, key, self._provider.auth_prefix)
 
-    def new_stream(self, model: str, request_id: str | None) -> OpenAIChatStream:
+    def new_stream(
+        self, model: str, request_id: str | None
+    ) -> OpenAIChatStream | ResponsesStream:
+        responses = self._responses(model)
+        if responses is not None:
+            return responses.new_stream(model, request_id)
         return OpenAIChatStream()
 
     def error_details(self, status: int, body: bytes) -> ErrorDetails:
@@ -139,6 +157,9 @@ class OpenAIChatAdapter:
         return header(headers, *_REQUEST_ID_HEADERS)
 
     def parse_completion(self, body: bytes, model: str) -> ChatCompletion:
+        responses = self._responses(model)
+        if responses is not None:
+            return responses.parse_completion(body, model)
         try:
             obj = orjson.loads(body)
             choices = []

@@ -17,6 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
+from ..formats import format_for_content_type
 from ._builders import (
     ScriptedReply,
     openai_chat_stream,
@@ -31,6 +32,7 @@ from .cohere import CohereWire
 from .gemini import GeminiWire, VertexClaudeWire, VertexWire
 from .ollama import OllamaWire
 from .openai import AzureWire, OpenAIWire, completion_from_stream, sse_body
+from .openai_responses import AzureResponsesWire, ResponsesWire
 
 __all__ = ["WIRE_FORMATS", "Fault", "LocalProvider", "RecordedRequest", "default_reply"]
 
@@ -41,6 +43,7 @@ WIRE_FORMATS: dict[str, WireFormat] = {
     for wire in (
         OpenAIWire(), AzureWire(), AnthropicWire(), GeminiWire(), VertexWire(),
         VertexClaudeWire(), BedrockWire(), BedrockInvokeWire(), CohereWire(), OllamaWire(),
+        ResponsesWire(), AzureResponsesWire(),
     )
 }
 
@@ -78,7 +81,8 @@ class Fault:
     """After this many events, send nothing more for ``stall_seconds``."""
     stall_seconds: float = 3600.0
     ping_while_stalled: float | None = None
-    """While stalled, send an SSE comment (``: ping``) every this many seconds."""
+    """While stalled, send the wire format's keep-alive bytes (an SSE ``: ping`` comment, an
+    NDJSON blank line; EventStream has none) every this many seconds."""
     malformed_at: int | None = None
     """Replace this event with one whose JSON is cut short."""
     error_at: int | None = None
@@ -305,9 +309,8 @@ class LocalProvider:
 
     def url_for(self, provider: str) -> str:
         """The ``base_url`` a client uses for ``provider`` here."""
-        return self.base_url if provider not in WIRE_FORMATS or provider == "openai" else (
-            self.root_url
-        )
+        wire = WIRE_FORMATS.get(provider, WIRE_FORMATS["openai"])
+        return self.root_url + getattr(wire, "base_path", "")
 
     async def start(self, *, port: int = 0) -> str:
         """Listen on 127.0.0.1 (``port`` 0: any free port); returns ``base_url``."""
@@ -403,10 +406,7 @@ class LocalProvider:
             return web.json_response(error, status=status, headers=ids)
         problem = wire.problem(request.query, payload)
         if problem is not None:
-            return web.json_response(
-                {"error": {"message": problem, "type": "invalid_request_error"}}, status=400,
-                headers=ids,
-            )
+            return web.json_response(wire.request_error(problem), status=400, headers=ids)
         if self.recordings is not None:
             return await self._recorded(wire, request, raw, payload, ids)
         number = self._chat_requests
@@ -558,7 +558,7 @@ class LocalProvider:
         while loop.time() < until:
             await asyncio.sleep(fault.ping_while_stalled)
             # The format's own keep-alive (an SSE comment is a malformed line in NDJSON).
-            await response.write(getattr(wire, "keepalive", b": ping\n\n"))
+            await response.write(format_for_content_type(wire.content_type).keepalive)
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,8 @@ _WIRE_OF_ADAPTER = {
     "literllm.providers.gemini:GeminiAdapter": "gemini",
     "literllm.providers.gemini:VertexAdapter": "vertex_ai",
     "literllm.providers.ollama:OllamaChatAdapter": "ollama",
+    "literllm.providers.responses:ResponsesAdapter": "openai_responses",
+    "literllm.providers.responses:AzureResponsesAdapter": "azure_responses",
 }
 # Response headers a recording keeps: what the client reads of a response. Nothing else
 # goes to disk (a cookie or a signed URL could).
@@ -66,6 +68,7 @@ def wire_for(provider: str, model: str = "") -> WireFormat:
     compatible ones; Anthropic's inside Vertex's or Bedrock's for Claude there)."""
     from ..providers.bedrock import invoke_model_id
     from ..providers.gemini import is_claude
+    from ..providers.responses import responses_only
 
     adapter = get_provider(provider).adapter
     name = _WIRE_OF_ADAPTER.get(adapter, "openai")
@@ -73,6 +76,8 @@ def wire_for(provider: str, model: str = "") -> WireFormat:
         name = "vertex_ai_claude"
     elif name == "bedrock" and invoke_model_id(model) is not None:
         name = "bedrock_invoke"
+    elif get_provider(provider).name == "openai" and responses_only(model):
+        name = "openai_responses"
     return WIRE_FORMATS[name]
 
 
@@ -319,15 +324,12 @@ def recorded_response(
 ) -> _ReplayResponse:
     """A recorded body as a response, with the status, content type and headers its
     sidecar gives (a body without one: 200, guessed from its first bytes)."""
-    from .._replay import looks_like_eventstream
+    from ..formats import SSE, sniff_format
 
     body = read_regular_file(path, MAX_REPLAY_SIZE, what="recording")
     sidecar = read_sidecar(path) or {}
     headers = {str(k): str(v) for k, v in (sidecar.get("headers") or {}).items()}
-    content_type = sidecar.get("content_type") or (
-        "application/vnd.amazon.eventstream" if looks_like_eventstream(body)
-        else "text/event-stream"
-    )
+    content_type = sidecar.get("content_type") or (sniff_format(body) or SSE).content_type
     headers.setdefault("content-type", str(content_type))
     request_id = sidecar.get("request_id")
     if isinstance(request_id, str):
@@ -394,7 +396,8 @@ def _first_difference(recorded: Any, sent: Any, path: str = "") -> str | None:
 class RecordingFolder:
     """A folder of recorded answers, each found again by the request that got it.
 
-    A recording is ``{provider}-{fingerprint[:16]}-{n}{.sse|.bin|.json}`` and its sidecar
+    A recording is ``{provider}-{fingerprint[:16]}-{n}`` with its format's suffix
+    (``.sse``, ``.bin``, ``.ndjson``; ``.json`` for a body in none) and its sidecar
     ``.json``: the ``n``-th time (from 0) that request was sent, its fingerprint
     (``TransportRequest.fingerprint``: provider, model and body) and the request body. The
     same request sent more often than it was recorded gets its last recording again.
@@ -430,9 +433,9 @@ class RecordingFolder:
         return occurrence
 
     def path_for(self, request: TransportRequest, occurrence: int, content_type: str) -> str:
-        suffix = ".sse" if "event-stream" in content_type else (
-            ".bin" if "eventstream" in content_type else ".json"
-        )
+        from ..formats import recording_suffix
+
+        suffix = recording_suffix(content_type)
         name = f"{request.provider}-{request.fingerprint[:16]}-{occurrence}{suffix}"
         return os.path.join(self.path, name)
 

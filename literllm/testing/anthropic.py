@@ -44,6 +44,9 @@ class AnthropicWire:
         return 401, {"type": "error", "error": {"type": "authentication_error",
                                                 "message": "invalid x-api-key"}}
 
+    def request_error(self, message: str) -> Any:
+        return {"type": "error", "error": {"type": "invalid_request_error", "message": message}}
+
     def wants_stream(self, path: str, query: Mapping[str, str], payload: Any) -> bool:
         return bool(payload.get("stream"))
 

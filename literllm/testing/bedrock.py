@@ -70,6 +70,9 @@ class BedrockWire:
     def auth_error(self) -> tuple[int, Any]:
         return 403, {"message": "The security token included in the request is invalid."}
 
+    def request_error(self, message: str) -> Any:
+        return {"message": message}
+
     def wants_stream(self, path: str, query: Mapping[str, str], payload: Any) -> bool:
         return path.endswith("/converse-stream")
 

@@ -29,6 +29,9 @@ class CohereWire:
     def auth_error(self) -> tuple[int, Any]:
         return 401, {"id": "local", "message": "invalid api token"}
 
+    def request_error(self, message: str) -> Any:
+        return {"id": "local-error", "message": message}
+
     def wants_stream(self, path: str, query: Mapping[str, str], payload: Any) -> bool:
         return bool(payload.get("stream"))
 

@@ -40,6 +40,9 @@ class GeminiWire:
         return 400, {"error": {"code": 400, "message": "API key not valid. Please pass a valid "
                                "API key.", "status": "INVALID_ARGUMENT"}}
 
+    def request_error(self, message: str) -> Any:
+        return {"error": {"code": 400, "message": message, "status": "INVALID_ARGUMENT"}}
+
     def wants_stream(self, path: str, query: Mapping[str, str], payload: Any) -> bool:
         return path.endswith(":streamGenerateContent")
 

@@ -24,7 +24,6 @@ class OllamaWire:
 
     name = "ollama"
     content_type = "application/x-ndjson"
-    keepalive = b"\n"  # a blank line: NDJSON has no comment form
 
     def routes(self) -> list[str]:
         return ["/api/chat"]
@@ -34,6 +33,9 @@ class OllamaWire:
 
     def auth_error(self) -> tuple[int, Any]:
         return 401, {"error": "unauthorized"}
+
+    def request_error(self, message: str) -> Any:
+        return {"error": message}
 
     def wants_stream(self, path: str, query: Mapping[str, str], payload: Any) -> bool:
         return payload.get("stream", True) is not False  # Ollama streams unless told not to

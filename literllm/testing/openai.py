@@ -112,6 +112,7 @@ class OpenAIWire:
 
     name = "openai"
     content_type = "text/event-stream; charset=utf-8"
+    base_path = "/v1"  # what a client's base_url ends with (the paths hang under it)
 
     def routes(self) -> list[str]:
         return ["/v1/chat/completions"]
@@ -121,6 +122,10 @@ class OpenAIWire:
 
     def auth_error(self) -> tuple[int, Any]:
         return 401, _AUTH_ERROR
+
+    def request_error(self, message: str) -> Any:
+        return {"error": {"message": message, "type": "invalid_request_error", "param": None,
+                          "code": None}}
 
     def wants_stream(self, path: str, query: Mapping[str, str], payload: Any) -> bool:
         return bool(payload.get("stream"))
@@ -156,6 +161,7 @@ class AzureWire(OpenAIWire):
     """``POST /openai/deployments/{deployment}/chat/completions?api-version=``, ``api-key``."""
 
     name = "azure"
+    base_path = ""
 
     def routes(self) -> list[str]:
         return ["/openai/deployments/{deployment}/chat/completions"]
