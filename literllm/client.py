@@ -42,7 +42,8 @@ from .errors import (
     StreamServiceUnavailableError,
 )
 from .providers import Provider, merge_key, resolve_model
-from .providers._base import ERROR_BODY_QUOTE, HttpRequest, quote_body
+from .providers._base import HttpRequest, quote_body
+from .providers._events import ERROR_BODY_QUOTE
 from .transport import TransportRequest
 from .types import CLIENT_OPTIONS, ChatCompletion, ChatParams, Message, MessageParam
 

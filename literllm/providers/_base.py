@@ -26,6 +26,7 @@ from ..formats import (
     undecodable,
 )
 from ..types import ChatCompletion, ChatCompletionChunk, Message, MessageParam
+from ._events import ERROR_BODY_QUOTE, quote
 
 if TYPE_CHECKING:
     from . import Provider
@@ -47,7 +48,6 @@ __all__ = [
     "undecodable",
 ]
 
-ERROR_BODY_QUOTE = 512
 SSE_CONTENT_TYPE = SSE.content_type
 EVENTSTREAM_CONTENT_TYPE = EVENTSTREAM.content_type
 NDJSON_CONTENT_TYPE = NDJSON.content_type
@@ -182,9 +182,8 @@ class AdapterFactory(Protocol):
 
 
 def quote_body(body: bytes) -> str:
-    """The start of a response body (at most 512 bytes), for error messages."""
-    text = body[:ERROR_BODY_QUOTE].decode("utf-8", "replace")
-    return text + ("..." if len(body) > ERROR_BODY_QUOTE else "")
+    """The start of a response body (``ERROR_BODY_QUOTE`` bytes), for error messages."""
+    return quote(body, ERROR_BODY_QUOTE)
 
 
 def parse_error_body(body: bytes) -> Any:

@@ -27,7 +27,7 @@ from ..types import (
     ToolCallDelta,
     Usage,
 )
-from ._events import quote
+from ._events import decode_json, quote
 
 __all__ = [
     "CHUNK_OBJECT",
@@ -46,19 +46,6 @@ __all__ = [
 ]
 
 CHUNK_OBJECT = "chat.completion.chunk"
-
-
-def decode_json(data: bytes) -> dict[str, Any]:
-    """One event's JSON object; ``MalformedChunkError`` for anything else."""
-    try:
-        obj = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        raise MalformedChunkError(
-            f"chunk is not valid JSON ({exc}): {quote(data)}", raw=data
-        ) from exc
-    if obj.__class__ is not dict:
-        raise MalformedChunkError(f"chunk is not a JSON object: {quote(data)}", raw=data)
-    return obj
 
 
 def malformed(data: bytes, exc: BaseException) -> MalformedChunkError:

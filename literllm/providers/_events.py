@@ -1,19 +1,36 @@
-"""What every provider's stream adapter shares, whatever its wire format: quoting a payload
-for a message, an HTTP status sent as a number or digits, and the typed error of an error
-object sent inside a stream (with the table of error kinds whose status is clear).
+"""What every provider's adapter shares, whatever its wire format: quoting a payload for a
+message, decoding one event's JSON object, an HTTP status sent as a number or digits, and the
+typed error of an error object sent inside a stream (with the table of error kinds whose
+status is clear).
 
 The twins of every format import these from here; none owns them.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
-from ..errors import stream_error_class_for_status
+import orjson
 
-__all__ = ["ERROR_STATUS", "http_status", "provider_error_event", "quote"]
+from ..errors import MalformedChunkError, stream_error_class_for_status
+
+__all__ = [
+    "DONE",
+    "ERROR_BODY_QUOTE",
+    "ERROR_STATUS",
+    "QUOTE_LIMIT",
+    "decode_json",
+    "http_status",
+    "provider_error_event",
+    "quote",
+]
 
 QUOTE_LIMIT = 200
+"""How much of an event an error message quotes."""
+ERROR_BODY_QUOTE = 512
+"""How much of an error response's body an error message quotes (it is the message)."""
+DONE: Final = b"[DONE]"
+"""The data of the SSE event that ends an OpenAI-style stream (Cohere's ends with it too)."""
 
 # An error event names its kind in "type" or "code"; these are the ones whose status is clear.
 ERROR_STATUS = {
@@ -39,10 +56,23 @@ ERROR_STATUS = {
 }
 
 
-def quote(raw: bytes) -> str:
-    """The start of a payload, for error messages."""
-    text = raw[:QUOTE_LIMIT].decode("utf-8", "replace")
-    return text + ("..." if len(raw) > QUOTE_LIMIT else "")
+def quote(raw: bytes, limit: int = QUOTE_LIMIT) -> str:
+    """The start of a payload (at most ``limit`` bytes), for error messages."""
+    text = raw[:limit].decode("utf-8", "replace")
+    return text + ("..." if len(raw) > limit else "")
+
+
+def decode_json(data: bytes) -> dict[str, Any]:
+    """One event's JSON object; ``MalformedChunkError`` for anything else."""
+    try:
+        obj = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise MalformedChunkError(
+            f"chunk is not valid JSON ({exc}): {quote(data)}", raw=data
+        ) from exc
+    if obj.__class__ is not dict:
+        raise MalformedChunkError(f"chunk is not a JSON object: {quote(data)}", raw=data)
+    return obj
 
 
 def http_status(value: Any) -> int | None:

@@ -19,7 +19,8 @@ from ._slots cimport ChunkLayout, chunk_layout, text_chunk
 
 from ..types import ChatCompletionChunk, Delta, StreamChoice
 from ._base import SSE_CONTENT_TYPE, SSETransport
-from ._openai_stream_py import DONE, build_chunk, check_complete, decode_event
+from ._events import DONE
+from ._openai_stream_py import build_chunk, check_complete, decode_event
 
 __all__ = ["OpenAIChatStream"]
 

@@ -14,27 +14,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-import orjson
-
 from ..errors import MalformedChunkError, StreamTruncatedError
 from ..types import ChatCompletionChunk, Delta, FunctionDelta, StreamChoice, ToolCallDelta, Usage
 from ._base import SSE_CONTENT_TYPE, SSETransport
-from ._events import http_status, provider_error_event, quote
+from ._events import DONE, decode_json, provider_error_event, quote
 
 __all__ = [
     "OpenAIChatStream",
     "build_chunk",
     "check_complete",
     "decode_event",
-    "http_status",
     "mistral_parts",
-    "provider_error_event",
-    "quote",
     "usage_from",
 ]
 
-DONE: Final = b"[DONE]"
 _NO_DELTA: Final[dict[str, Any]] = {}
+
+
 def usage_from(raw: Mapping[str, Any]) -> Usage:
     """``Usage`` from an OpenAI usage object."""
     prompt = raw.get("prompt_tokens") or 0
@@ -66,14 +62,7 @@ def mistral_parts(parts: list[Any]) -> tuple[str | None, str | None]:
 
 def decode_event(event_type: bytes, data: bytes) -> dict[str, Any]:
     """The JSON object of one event; raises for bad JSON and for provider error events."""
-    try:
-        obj = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        raise MalformedChunkError(
-            f"chunk is not valid JSON ({exc}): {quote(data)}", raw=data
-        ) from exc
-    if obj.__class__ is not dict:
-        raise MalformedChunkError(f"chunk is not a JSON object: {quote(data)}", raw=data)
+    obj = decode_json(data)
     # NOTE: some servers send "error": null in every chunk; only a value is an error.
     if obj.get("error") is not None or event_type == b"error":
         raise provider_error_event(obj.get("error") or obj, data)

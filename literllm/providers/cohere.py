@@ -31,8 +31,7 @@ from ._chunks import (
     tool_call,
     usage,
 )
-from ._events import quote
-from ._openai_stream_py import DONE
+from ._events import DONE, quote
 
 if TYPE_CHECKING:
     from ..types import Usage
