@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from ._accumulate import StreamAccumulator, completion_of
 from ._aiohttp_internals import connection_closed, connection_error, take_unread
 from ._config import log
+from ._io import is_network_error
 from ._secrets import scrub_chain
 from .errors import (
     MalformedChunkError,
@@ -482,14 +483,8 @@ class ChatStream:
                     exc,
                 )
                 continue
-            except OSError as exc:
-                if self._connection_failed(exc):
-                    return
-                continue
             except Exception as exc:
-                import aiohttp
-
-                if isinstance(exc, aiohttp.ClientError):
+                if is_network_error(exc):
                     if self._connection_failed(exc):
                         return
                 else:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Unpack
 from . import _retry
 from ._aiohttp_internals import abandon_session, session_loop
 from ._config import Timeout, as_timeout, log
+from ._io import PROXY_HINTS, InternalTimeout, is_network_error, network_errors
 from ._params import check_params
 from ._pool import NO_SLOT, ConnectionSlots, PoolTimeout, Slot
 from ._secrets import redact, redact_value, scrub_chain
@@ -89,10 +90,6 @@ def _client_timeout(
     )
 
 
-_PROXY_HINTS = {
-    407: " (proxy authentication required: check the user and password in HTTPS_PROXY/"
-    "HTTP_PROXY)",
-}
 
 
 def _proxy_headers(proxy: Proxy) -> dict[str, str] | None:
@@ -138,10 +135,6 @@ class _Sent(NamedTuple):
     secrets: tuple[str, ...]
     left: float | None
     slot: Slot
-
-
-class _TotalExpired(Exception):
-    """The total timeout ran out between attempts."""
 
 
 class _Deadline:
@@ -270,6 +263,18 @@ async def _read_limited(response: TransportResponse, limit: int) -> bytes:
         parts.append(piece)
         size += len(piece)
     return b"".join(parts)
+
+
+async def _error_body(response: TransportResponse, limit: int, idle: float | None) -> bytes:
+    """The start of a body that is not the answer (an error, the wrong content type), read
+    within the idle timeout; ``b""`` when it stalls or breaks: the status says enough."""
+    try:
+        body: bytes = await _Deadline(idle).run(_read_limited(response, limit))
+    except Exception as exc:
+        if not is_network_error(exc):  # TimeoutError is an OSError
+            raise
+        return b""
+    return body
 
 
 _IN_BAND_RETRIED = (StreamRateLimitError, StreamServerError, StreamServiceUnavailableError)
@@ -869,58 +874,51 @@ class LlmClient:
         name = prepared.provider.name
         timeout = prepared.timeout
         waited = _Deadline(timeout.idle if prepared.stream else None)
-        error: LiterLlmError
-        try:
-            if left is not None and left <= 0:
-                raise _TotalExpired
-            response: TransportResponse = await waited.run(
-                self._open(prepared, request, proxy, left)
-            )
-        except (TimeoutError, _TotalExpired) as exc:
+
+        def timeout_kind(exc: BaseException) -> str:
             if isinstance(exc, aiohttp.ConnectionTimeoutError):
-                kind = "connect"
-            elif waited.expired:
-                kind = "idle"
-            elif has_total:
-                kind = "total"
-            else:
-                kind = "read"
-            error = APITimeoutError(
-                f"{name}: request to {_shown_url(request.url)} timed out ({kind})",
-                provider=name, timeout_kind=kind,
-            )
-            error.__cause__ = None if isinstance(exc, _TotalExpired) else exc
-            return _Failure(error, None)
-        except aiohttp.ClientHttpProxyError as exc:
-            error = ProxyError(
-                f"{name}: the proxy {proxy.url if proxy else ''} refused the tunnel: "
-                f"HTTP {exc.status}{_PROXY_HINTS.get(exc.status, '')}",
-                provider=name,
-                status_code=exc.status,
-            )
-            error.__cause__ = exc
-            return _Failure(error, None)
-        except (aiohttp.ClientError, OSError) as exc:  # OSError: a transport='s
-            error = APIConnectionError(
-                f"{name}: cannot connect to {_shown_url(request.url)}: {exc}", provider=name
-            )
-            error.__cause__ = exc
-            return _Failure(error, None)
-        except LiterLlmError as exc:  # a transport='s own verdict
+                return "connect"
+            if waited.expired:
+                return "idle"
+            return "total" if has_total else "read"
+
+        shown = _shown_url(request.url)
+        try:
+            with network_errors(
+                name, f"request to {shown}", f"cannot connect to {shown}", secrets,
+                timeout_kind=timeout_kind, proxy_url=proxy.url if proxy else None,
+            ):
+                if left is not None and left <= 0:
+                    raise InternalTimeout
+                response: TransportResponse = await waited.run(
+                    self._open(prepared, request, proxy, left)
+                )
+        except LiterLlmError as exc:  # mapped, or a transport='s own verdict
             return _Failure(exc, None)
         if 200 <= response.status < 300:
             return response
+        return await self._failure_of(prepared, request, response, proxy, secrets)
+
+    async def _failure_of(
+        self,
+        prepared: _PreparedRequest,
+        request: HttpRequest,
+        response: TransportResponse,
+        proxy: Proxy | None,
+        secrets: tuple[str, ...],
+    ) -> _Failure:
+        """The error a non-2xx response makes (its body read by the provider's adapter),
+        and the wait the server asked for."""
+        name = prepared.provider.name
         try:
-            body = await _Deadline(timeout.idle).run(_read_limited(response, ERROR_BODY_LIMIT))
-        except (aiohttp.ClientError, OSError):  # TimeoutError is an OSError
-            body = b""  # an error body that stalls or breaks: the status says enough
+            body = await _error_body(response, ERROR_BODY_LIMIT, prepared.timeout.idle)
         finally:
             response.release()
         if response.status == 407 and proxy is not None:
             # The proxy answered a plain-http request: its body may quote what it was sent.
             return _Failure(ProxyError(
                 f"{name}: the proxy {proxy.url} refused the request: HTTP 407"
-                f"{_PROXY_HINTS[407]}",
+                f"{PROXY_HINTS[407]}",
                 provider=name,
                 status_code=407,
             ), None)
@@ -1111,16 +1109,10 @@ class LlmClient:
         adapter = prepared.adapter.new_stream(prepared.model, request_id)
         expected = adapter.content_type
         if response.content_type != expected:
-            import aiohttp
-
             if recorder is not None:
                 recorder.abandon()
             try:
-                body = await _Deadline(prepared.timeout.idle).run(
-                    _read_limited(response, ERROR_BODY_QUOTE + 1)
-                )
-            except (aiohttp.ClientError, OSError):  # TimeoutError is an OSError
-                body = b""
+                body = await _error_body(response, ERROR_BODY_QUOTE + 1, prepared.timeout.idle)
             finally:
                 response.close()
                 sent.slot.release()
@@ -1197,29 +1189,17 @@ class LlmClient:
 
     async def _read_completion(self, prepared: _PreparedRequest, sent: _Sent) -> ChatCompletion:
         """The whole reply of an answered ``chat()`` attempt."""
-        import aiohttp
-
         response, secrets = sent.response, sent.secrets
         name = prepared.provider.name
         request_id = prepared.adapter.request_id(response.headers)
         limit = self._max_response_size
         body = b""
+        kind = "total" if prepared.timeout.total is not None else "idle"
         try:
             # Under the request's sock_read (idle) and total timeouts.
-            body = await _read_limited(response, limit + 1)
-        except TimeoutError as exc:
-            kind = "total" if prepared.timeout.total is not None else "idle"
-            error: LiterLlmError = APITimeoutError(
-                f"{name}: reading the reply timed out ({kind})", provider=name,
-                timeout_kind=kind,
-            )
-            scrub_chain(exc, secrets)
-            raise error from exc
-        except (aiohttp.ClientError, OSError) as exc:
-            scrub_chain(exc, secrets)
-            raise APIConnectionError(
-                redact(f"{name}: reading the reply failed: {exc}", secrets), provider=name
-            ) from exc
+            with network_errors(name, "reading the reply", "reading the reply failed", secrets,
+                                timeout_kind=lambda _exc: kind):
+                body = await _read_limited(response, limit + 1)
         finally:
             if len(body) > limit:
                 response.close()  # the rest is never read: do not drain it into the pool
