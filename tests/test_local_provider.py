@@ -92,3 +92,27 @@ async def test_the_request_log_has_no_credentials() -> None:
     assert log[1]["headers"]["x-api-key"] == "[redacted]"
     assert log[0]["json"]["messages"] == MESSAGES and log[0]["path"] == "/v1/chat/completions"
     assert [entry["method"] for entry in log] == ["POST"] * 3
+
+
+async def test_a_provider_registered_later_is_answered_in_its_wire(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A provider of an existing wire format needs its registry entry and nothing else: the
+    local server and the offline transport find its wire through it."""
+    from literllm import providers, register_provider
+    from literllm.testing import ReplayTransport
+    from literllm.testing._transport import wire_for
+
+    monkeypatch.setattr(providers, "_REGISTRY", dict(providers._REGISTRY))
+    register_provider("claude_proxy", "http://unused.invalid", api_key_env="PROXY_KEY",
+                      adapter="anthropic")
+    assert wire_for("claude_proxy").name == "anthropic"
+    async with LocalProvider(api_key=KEY) as server:
+        assert server.url_for("claude_proxy") == server.root_url
+        async with LlmClient(api_key=KEY, base_url=server.url_for("claude_proxy")) as client:
+            reply = await client.chat("claude_proxy/claude-x", [{"role": "user", "content": "hi"}])
+        assert server.requests[0].path == "/v1/messages"
+    assert reply.choices[0].message.content
+    async with LlmClient(transport=ReplayTransport("offline too")) as client:
+        stream = await client.chat_stream("claude_proxy/claude-x", [{"role": "user", "content": "hi"}])
+        assert (await stream.final()).choices[0].message.content == "offline too"

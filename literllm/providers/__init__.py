@@ -30,6 +30,7 @@ __all__ = [
 ]
 
 _OPENAI = "literllm.providers.openai:OpenAIChatAdapter"
+_OPENAI_WIRE = "literllm.testing.openai:OpenAIWire"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +45,9 @@ class Provider:
     (``Authorization: Bearer <key>`` by default). ``requires_key`` is false for local servers
     and for providers with other credentials (SigV4, OAuth). ``stream_usage`` says an
     OpenAI-family provider accepts ``stream_options.include_usage``. ``adapter`` is the
-    ``module:Class`` of the provider's ``ProviderAdapter`` (built with this ``Provider``).
+    ``module:Class`` of the provider's ``ProviderAdapter`` (built with this ``Provider``);
+    ``test_wire`` the ``module:Class`` of its side of the conversation in
+    ``literllm.testing`` (what the local server and ``ReplayTransport`` answer it with).
     ``base_url_env`` names the variables a base URL is read from, where the provider's
     official SDK reads one (``OPENAI_BASE_URL``, ...). ``renames`` are request parameters
     the provider takes under another name (``("max_completion_tokens", "max_tokens")``).
@@ -62,6 +65,7 @@ class Provider:
     also_key_env: tuple[str, ...] = ()
     base_url_env: tuple[str, ...] = ()
     renames: tuple[tuple[str, str], ...] = ()
+    test_wire: str = _OPENAI_WIRE
     _loaded: list[ProviderAdapter] = field(
         default_factory=list, init=False, repr=False, compare=False
     )
@@ -107,6 +111,7 @@ _BUILTIN = [
         "https://api.anthropic.com",
         "ANTHROPIC_API_KEY",
         adapter="literllm.providers.anthropic:AnthropicAdapter",
+        test_wire="literllm.testing.anthropic:AnthropicWire",
         base_url_env=("ANTHROPIC_BASE_URL",),
     ),
     Provider(
@@ -115,6 +120,7 @@ _BUILTIN = [
         "GEMINI_API_KEY",
         also_key_env=("GOOGLE_API_KEY",),
         adapter="literllm.providers.gemini:GeminiAdapter",
+        test_wire="literllm.testing.gemini:GeminiWire",
     ),
     Provider(
         "vertex_ai",
@@ -122,6 +128,7 @@ _BUILTIN = [
         None,
         requires_key=False,  # google-auth's default credentials unless a token is passed
         adapter="literllm.providers.gemini:VertexAdapter",
+        test_wire="literllm.testing.gemini:VertexWire",
     ),
     Provider(
         "cohere",
@@ -129,6 +136,7 @@ _BUILTIN = [
         "COHERE_API_KEY",
         also_key_env=("CO_API_KEY",),
         adapter="literllm.providers.cohere:CohereAdapter",
+        test_wire="literllm.testing.cohere:CohereWire",
     ),
     Provider(
         "bedrock",
@@ -136,6 +144,7 @@ _BUILTIN = [
         "AWS_BEARER_TOKEN_BEDROCK",  # a Bedrock API key; else SigV4 from botocore's chain
         requires_key=False,
         adapter="literllm.providers.bedrock:BedrockAdapter",
+        test_wire="literllm.testing.bedrock:BedrockWire",
     ),
     Provider(
         "azure_ai",
@@ -172,12 +181,14 @@ _BUILTIN = [
         # Not OLLAMA_HOST: it is the server's bind address as often as not (0.0.0.0:11434,
         # no scheme), which no client can reach as written.
         adapter="literllm.providers.ollama:OllamaChatAdapter",
+        test_wire="literllm.testing.ollama:OllamaWire",
     ),
     Provider(
         "openai_responses",
         "https://api.openai.com/v1",
         "OPENAI_API_KEY",
         adapter="literllm.providers.responses:ResponsesAdapter",
+        test_wire="literllm.testing.openai_responses:ResponsesWire",
         base_url_env=("OPENAI_BASE_URL",),
     ),
     Provider(
@@ -186,6 +197,7 @@ _BUILTIN = [
         "AZURE_OPENAI_API_KEY",
         also_key_env=("AZURE_API_KEY",),
         adapter="literllm.providers.responses:AzureResponsesAdapter",
+        test_wire="literllm.testing.openai_responses:AzureResponsesWire",
     ),
     Provider(
         "azure",
@@ -194,6 +206,7 @@ _BUILTIN = [
         also_key_env=("AZURE_API_KEY",),
         stream_usage=True,
         adapter="literllm.providers.azure:AzureOpenAIAdapter",
+        test_wire="literllm.testing.openai:AzureWire",
     ),
 ]
 
@@ -234,6 +247,7 @@ def register_provider(
     adapter: str = "openai",
     replace: bool = False,
     renames: Mapping[str, str] | None = None,
+    test_wire: str | None = None,
 ) -> Provider:
     """Add a custom provider, routed as ``"name/model"``; OpenAI-compatible by default.
 
@@ -243,6 +257,8 @@ def register_provider(
     that speaks Anthropic's Messages API) or the ``module:Class`` of an adapter of your own.
     ``renames`` maps request parameters to the names the server takes them under
     (``{"max_completion_tokens": "max_tokens"}``).
+    ``test_wire`` is the ``module:Class`` of the provider's side of the conversation for
+    ``literllm.testing`` (the built-in provider's, for a built-in ``adapter``).
     """
     if not name or not name[0].isalnum() or not set(name) <= _NAME_CHARACTERS:
         raise ConfigurationError(f"provider name {name!r}: use lowercase letters, digits, _ . -")
@@ -258,6 +274,9 @@ def register_provider(
         stream_usage=stream_usage,
         adapter=adapter if ":" in adapter else get_provider(adapter).adapter,
         renames=tuple((renames or {}).items()),
+        test_wire=test_wire or (
+            _OPENAI_WIRE if ":" in adapter else get_provider(adapter).test_wire
+        ),
     )
     _REGISTRY[name] = provider
     return provider

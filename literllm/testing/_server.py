@@ -17,7 +17,9 @@ from typing import Any
 
 from aiohttp import web
 
+from ..errors import UnknownProviderError
 from ..formats import format_for_content_type
+from ..providers import get_provider
 from ._builders import (
     ScriptedReply,
     openai_chat_stream,
@@ -25,27 +27,15 @@ from ._builders import (
     split_random,
     text_reply,
 )
-from ._wire import WireFormat
-from .anthropic import AnthropicWire
-from .bedrock import BedrockInvokeWire, BedrockWire
-from .cohere import CohereWire
-from .gemini import GeminiWire, VertexClaudeWire, VertexWire
-from .ollama import OllamaWire
-from .openai import AzureWire, OpenAIWire, completion_from_stream, sse_body
-from .openai_responses import AzureResponsesWire, ResponsesWire
+from ._wire import WireFormat, wire_of, wires_of_registry
+from .openai import completion_from_stream, sse_body
 
 __all__ = ["WIRE_FORMATS", "Fault", "LocalProvider", "RecordedRequest", "default_reply"]
 
 DEFAULT_PIECES = (1024, 16 * 1024)
 _CHUNKS_MODEL = re.compile(r"(?:^|/)chunks-(\d+)(?::\w+)?$")
-WIRE_FORMATS: dict[str, WireFormat] = {
-    wire.name: wire
-    for wire in (
-        OpenAIWire(), AzureWire(), AnthropicWire(), GeminiWire(), VertexWire(),
-        VertexClaudeWire(), BedrockWire(), BedrockInvokeWire(), CohereWire(), OllamaWire(),
-        ResponsesWire(), AzureResponsesWire(),
-    )
-}
+WIRE_FORMATS: dict[str, WireFormat] = wires_of_registry()
+"""Every wire the provider registry names (and their variants), by name."""
 
 
 def default_reply(seed: int = 0) -> ScriptedReply:
@@ -309,13 +299,18 @@ class LocalProvider:
 
     def url_for(self, provider: str) -> str:
         """The ``base_url`` a client uses for ``provider`` here."""
-        wire = WIRE_FORMATS.get(provider, WIRE_FORMATS["openai"])
+        wire = wires_of_registry().get(provider)
+        if wire is None:
+            try:
+                wire = wire_of(get_provider(provider), "")
+            except UnknownProviderError:
+                return self.base_url
         return self.root_url + getattr(wire, "base_path", "")
 
     async def start(self, *, port: int = 0) -> str:
         """Listen on 127.0.0.1 (``port`` 0: any free port); returns ``base_url``."""
         app = web.Application()
-        for wire in WIRE_FORMATS.values():
+        for wire in wires_of_registry().values():  # providers registered since, too
             for route in wire.routes():
                 app.router.add_post(route, partial(self._chat, wire))
         self._runner = web.AppRunner(app, handler_cancellation=True, access_log=None)

@@ -25,14 +25,13 @@ from ..providers import get_provider
 from ..transport import Network, TransportRequest, TransportResponse
 from ._builders import ScriptedReply, split_random
 from ._server import (
-    WIRE_FORMATS,
     Fault,
     counted,
     default_reply,
     fault_answer,
     faulted_events,
 )
-from ._wire import WireFormat
+from ._wire import WireFormat, wire_of
 
 __all__ = [
     "Cassette",
@@ -42,16 +41,6 @@ __all__ = [
     "wire_for",
 ]
 
-_WIRE_OF_ADAPTER = {
-    "literllm.providers.anthropic:AnthropicAdapter": "anthropic",
-    "literllm.providers.bedrock:BedrockAdapter": "bedrock",
-    "literllm.providers.cohere:CohereAdapter": "cohere",
-    "literllm.providers.gemini:GeminiAdapter": "gemini",
-    "literllm.providers.gemini:VertexAdapter": "vertex_ai",
-    "literllm.providers.ollama:OllamaChatAdapter": "ollama",
-    "literllm.providers.responses:ResponsesAdapter": "openai_responses",
-    "literllm.providers.responses:AzureResponsesAdapter": "azure_responses",
-}
 # Response headers a recording keeps: what the client reads of a response. Nothing else
 # goes to disk (a cookie or a signed URL could).
 _KEPT_HEADERS = ("content-type", "retry-after", "retry-after-ms")
@@ -64,21 +53,13 @@ class ReplayMismatchError(ConfigurationError):
 
 
 def wire_for(provider: str, model: str = "") -> WireFormat:
-    """The wire format a provider's replies for ``model`` are written in (OpenAI's for the
-    compatible ones; Anthropic's inside Vertex's or Bedrock's for Claude there)."""
-    from ..providers.bedrock import invoke_model_id
-    from ..providers.gemini import is_claude
-    from ..providers.responses import responses_only
-
-    adapter = get_provider(provider).adapter
-    name = _WIRE_OF_ADAPTER.get(adapter, "openai")
-    if name == "vertex_ai" and is_claude(model):
-        name = "vertex_ai_claude"
-    elif name == "bedrock" and invoke_model_id(model) is not None:
-        name = "bedrock_invoke"
-    elif get_provider(provider).name == "openai" and responses_only(model):
-        name = "openai_responses"
-    return WIRE_FORMATS[name]
+    """The wire format a provider's replies for ``model`` are written in: its registry
+    entry's wire, or the variant of it for the stream adapter the provider's adapter uses for
+    ``model`` (Anthropic's inside Vertex's or Bedrock's for Claude there, the Responses API
+    for OpenAI's models that exist only there)."""
+    entry = get_provider(provider)
+    stream = entry.load_adapter().new_stream(model, None)
+    return wire_of(entry, type(stream).__name__)
 
 
 def _kept_headers(headers: Mapping[str, str]) -> dict[str, str]:

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ._builders import ScriptedReply
 
-__all__ = ["WireFormat", "compact", "split_sse_events", "sse_event"]
+if TYPE_CHECKING:
+    from ..providers import Provider
+
+__all__ = [
+    "WireFormat",
+    "compact",
+    "load_wire",
+    "split_sse_events",
+    "sse_event",
+    "wire_of",
+    "wires_of_registry",
+]
 
 
 def compact(obj: Any) -> bytes:
@@ -28,10 +40,19 @@ def split_sse_events(body: bytes) -> list[bytes]:
 
 
 class WireFormat(Protocol):
-    """One provider's side of the conversation, byte for byte."""
+    """One provider's side of the conversation, byte for byte.
+
+    A provider's registry entry names its wire (``Provider.test_wire``); the local server
+    answers every wire the registry names, and their ``variants()``. ``stream`` is the name
+    of the stream adapter class its bodies are for: where a provider's adapter streams a
+    model with another class (Claude on Vertex, OpenAI's Responses-only models), the variant
+    whose ``stream`` it is answers that model. Optional: ``variants()`` (none by default) and
+    ``base_path`` (what a client's ``base_url`` ends with, ``""`` by default).
+    """
 
     name: str
     content_type: str
+    stream: str
 
     def routes(self) -> list[str]:
         """The POST paths it answers (aiohttp patterns)."""
@@ -68,3 +89,40 @@ class WireFormat(Protocol):
         ...
 
     def malformed_event(self) -> bytes: ...
+
+
+_LOADED: dict[str, WireFormat] = {}
+
+
+def load_wire(path: str) -> WireFormat:
+    """The wire a registry entry names (``module:Class``), built once."""
+    wire = _LOADED.get(path)
+    if wire is None:
+        module, _, name = path.partition(":")
+        wire = _LOADED[path] = getattr(importlib.import_module(module), name)()
+    return wire
+
+
+def _with_variants(wire: WireFormat) -> list[WireFormat]:
+    variants = getattr(wire, "variants", None)
+    return [wire, *(variants() if variants is not None else ())]
+
+
+def wires_of_registry() -> dict[str, WireFormat]:
+    """Every wire the provider registry names, and their variants, by name."""
+    from ..providers import get_provider, provider_names
+
+    found: dict[str, WireFormat] = {}
+    for name in provider_names(builtin_order=True):
+        for wire in _with_variants(load_wire(get_provider(name).test_wire)):
+            found.setdefault(wire.name, wire)
+    return found
+
+
+def wire_of(provider: Provider, stream_class: str) -> WireFormat:
+    """The wire that answers ``provider`` when its adapter streams with ``stream_class``."""
+    wires = _with_variants(load_wire(provider.test_wire))
+    for wire in wires:
+        if getattr(wire, "stream", None) == stream_class:
+            return wire
+    return wires[0]

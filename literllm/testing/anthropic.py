@@ -28,6 +28,7 @@ class AnthropicWire:
     """The key and ``anthropic-version`` checked; events named as their ``type``."""
 
     name = "anthropic"
+    stream = "AnthropicStream"
     content_type = "text/event-stream; charset=utf-8"
 
     def routes(self) -> list[str]:

@@ -12,7 +12,7 @@ from typing import Any
 
 from .._parsers._eventstream_encoder import encode_event_message
 from ._builders import ScriptedReply
-from ._wire import compact, split_sse_events
+from ._wire import WireFormat, compact, split_sse_events
 from .anthropic import AnthropicWire
 
 __all__ = ["BedrockInvokeWire", "BedrockWire"]
@@ -57,6 +57,11 @@ class BedrockWire:
     """``POST /model/{modelId}/converse-stream`` (and ``/converse``); SigV4 or a Bedrock key."""
 
     name = "bedrock"
+    stream = "BedrockStream"
+
+    def variants(self) -> list[WireFormat]:
+        """Claude through InvokeModel: Anthropic's events inside EventStream chunks."""
+        return [BedrockInvokeWire()]
     content_type = "application/vnd.amazon.eventstream"
 
     def routes(self) -> list[str]:
@@ -170,6 +175,7 @@ class BedrockInvokeWire(BedrockWire):
     ``stream``) and Anthropic's events, each base64 in an EventStream ``chunk`` event."""
 
     name = "bedrock_invoke"
+    stream = "BedrockInvokeStream"
 
     def routes(self) -> list[str]:
         return ["/model/{model_id}/invoke-with-response-stream", "/model/{model_id}/invoke"]

@@ -18,6 +18,7 @@ class CohereWire:
     """``Authorization: Bearer``; ``stream: true`` in the body; ``data: [DONE]`` at the end."""
 
     name = "cohere"
+    stream = "CohereStream"
     content_type = "text/event-stream"
 
     def routes(self) -> list[str]:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ._builders import ScriptedReply
-from ._wire import compact, split_sse_events
+from ._wire import WireFormat, compact, split_sse_events
 from .anthropic import AnthropicWire
 
 __all__ = ["GeminiWire", "VertexClaudeWire", "VertexWire"]
@@ -28,6 +28,7 @@ class GeminiWire:
     """``POST /v1beta/models/{model}:streamGenerateContent?alt=sse``, ``x-goog-api-key``."""
 
     name = "gemini"
+    stream = "GeminiStream"
     content_type = "text/event-stream"
 
     def routes(self) -> list[str]:
@@ -128,6 +129,10 @@ class VertexWire(GeminiWire):
     """``POST /v1/projects/{p}/locations/{l}/publishers/google/models/{model}:...``, Bearer."""
 
     name = "vertex_ai"
+
+    def variants(self) -> list[WireFormat]:
+        """Claude on Vertex: Anthropic's events from ``streamRawPredict``."""
+        return [VertexClaudeWire()]
 
     def routes(self) -> list[str]:
         return ["/v1/projects/{project}/locations/{location}/publishers/google/models/"

@@ -23,6 +23,7 @@ class OllamaWire:
     """``POST /api/chat``; no key by default (a Bearer token when the server has one)."""
 
     name = "ollama"
+    stream = "OllamaStream"
     content_type = "application/x-ndjson"
 
     def routes(self) -> list[str]:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ._builders import ScriptedReply
-from ._wire import compact, split_sse_events
+from ._wire import WireFormat, compact, split_sse_events
 
 __all__ = ["AzureWire", "OpenAIWire", "reply_chunks"]
 
@@ -112,6 +112,14 @@ class OpenAIWire:
 
     name = "openai"
     content_type = "text/event-stream; charset=utf-8"
+    stream = "OpenAIChatStream"  # the stream adapter its bodies are for
+
+    def variants(self) -> list[WireFormat]:
+        """The other wires this provider's models may be answered in (OpenAI's
+        Responses-only models)."""
+        from .openai_responses import ResponsesWire
+
+        return [ResponsesWire()]
     base_path = "/v1"  # what a client's base_url ends with (the paths hang under it)
 
     def routes(self) -> list[str]:

@@ -30,6 +30,7 @@ class ResponsesWire:
 
     name = "openai_responses"
     content_type = "text/event-stream; charset=utf-8"
+    stream = "ResponsesStream"
     base_path = "/v1"
 
     def routes(self) -> list[str]:
