@@ -251,6 +251,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         default="all",
         help="which section to run",
     )
+    parser.add_argument(
+        "--instructions", action="store_true",
+        help="also count instructions per chunk under valgrind's callgrind (client, every "
+             "format; stable on noisy machines, a few minutes)",
+    )
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     parser.add_argument(
         "--plot", metavar="PATH", help="also draw the results as a PNG (needs matplotlib)"
@@ -306,6 +311,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .client import run_client_benchmarks
 
         results += run_client_benchmarks(quick=args.quick, runs=runs, skipped=skipped)
+
+    if args.instructions:
+        from ._instructions import run_instruction_counts
+
+        results += run_instruction_counts(quick=args.quick, skipped=skipped)
 
     if args.only in ("soak", "all"):
         from .client import run_soak
