@@ -13,7 +13,7 @@ from cpython.object cimport PyObject
 
 import orjson
 
-from ._slots cimport ChunkLayout, chunk_layout, text_chunk
+from ._slots cimport ChunkLayout, chunk_layout, orjson_keys, text_chunk
 
 from ..types import ChatCompletionChunk, Delta, StreamChoice
 from ._anthropic_stream_py import AnthropicStream as _PyTwin
@@ -24,6 +24,10 @@ __all__ = ["AnthropicStream"]
 
 cdef ChunkLayout _LAYOUT = chunk_layout(Delta, StreamChoice, ChatCompletionChunk)
 cdef object _loads = orjson.loads
+cdef dict _KEYS = orjson_keys(_loads, b'{"type":0,"index":0,"delta":{"type":0,"text":0}}')
+cdef str _K_TYPE = _KEYS["type"]
+cdef str _K_DELTA = _KEYS["delta"]
+cdef str _K_TEXT = _KEYS["text"]
 cdef str _CHUNK_OBJECT = CHUNK_OBJECT
 cdef str _BLOCK_DELTA = "content_block_delta"
 cdef str _TEXT_DELTA = "text_delta"
@@ -71,14 +75,14 @@ cdef class AnthropicStream:
         except ValueError:
             return self._delegate(event)  # raises the py twin's error
         if type(obj) is dict:
-            p = PyDict_GetItem(<dict>obj, "type")
+            p = PyDict_GetItem(<dict>obj, _K_TYPE)
             if p != NULL and type(<object>p) is str and <str><object>p == _BLOCK_DELTA:
-                p = PyDict_GetItem(<dict>obj, "delta")
+                p = PyDict_GetItem(<dict>obj, _K_DELTA)
                 if p != NULL and type(<object>p) is dict:
                     delta = <dict><object>p
-                    p = PyDict_GetItem(delta, "type")
+                    p = PyDict_GetItem(delta, _K_TYPE)
                     if p != NULL and type(<object>p) is str and <str><object>p == _TEXT_DELTA:
-                        p = PyDict_GetItem(delta, "text")
+                        p = PyDict_GetItem(delta, _K_TEXT)
                         if p != NULL and type(<object>p) is str:
                             text = <object>p
                             self.text_parts.append(text)

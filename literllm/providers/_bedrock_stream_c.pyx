@@ -12,7 +12,7 @@ from cpython.object cimport PyObject
 
 import orjson
 
-from ._slots cimport ChunkLayout, chunk_layout, text_chunk
+from ._slots cimport ChunkLayout, chunk_layout, orjson_keys, text_chunk
 
 from ..types import ChatCompletionChunk, Delta, StreamChoice
 from ._base import EVENTSTREAM_CONTENT_TYPE
@@ -23,6 +23,9 @@ __all__ = ["BedrockStream"]
 
 cdef ChunkLayout _LAYOUT = chunk_layout(Delta, StreamChoice, ChatCompletionChunk)
 cdef object _loads = orjson.loads
+cdef dict _KEYS = orjson_keys(_loads, b'{"contentBlockIndex":0,"delta":{"text":0}}')
+cdef str _K_DELTA = _KEYS["delta"]
+cdef str _K_TEXT = _KEYS["text"]
 cdef str _CHUNK_OBJECT = CHUNK_OBJECT
 cdef str _EVENT = "event"
 cdef str _BLOCK_DELTA = "contentBlockDelta"
@@ -83,10 +86,10 @@ cdef class BedrockStream:
             return None  # the py twin raises its error
         if type(obj) is not dict:
             return None
-        p = PyDict_GetItem(<dict>obj, "delta")
+        p = PyDict_GetItem(<dict>obj, _K_DELTA)
         if p == NULL or type(<object>p) is not dict:
             return None
-        p = PyDict_GetItem(<dict><object>p, "text")
+        p = PyDict_GetItem(<dict><object>p, _K_TEXT)
         if p == NULL or type(<object>p) is not str:
             return None
         text = <object>p

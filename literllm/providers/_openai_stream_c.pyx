@@ -15,7 +15,7 @@ from cpython.set cimport PySet_Add, PySet_Contains, PySet_Discard
 
 import orjson
 
-from ._slots cimport ChunkLayout, chunk_layout, text_chunk
+from ._slots cimport ChunkLayout, chunk_layout, orjson_keys, text_chunk
 
 from ..types import ChatCompletionChunk, Delta, StreamChoice
 from ._base import SSE_CONTENT_TYPE, SSETransport
@@ -34,6 +34,25 @@ cdef object _ZERO = 0
 
 
 cdef ChunkLayout _LAYOUT = chunk_layout(Delta, StreamChoice, ChatCompletionChunk)
+
+
+cdef dict _KEYS = orjson_keys(_loads, 
+    b'{"id":0,"object":0,"created":0,"model":0,"system_fingerprint":0,"usage":0,"error":0,'
+    b'"choices":[{"index":0,"delta":{"content":0},"logprobs":0,"finish_reason":0}]}'
+)
+cdef str _K_ID = _KEYS["id"]
+cdef str _K_OBJECT = _KEYS["object"]
+cdef str _K_CREATED = _KEYS["created"]
+cdef str _K_MODEL = _KEYS["model"]
+cdef str _K_FINGERPRINT = _KEYS["system_fingerprint"]
+cdef str _K_USAGE = _KEYS["usage"]
+cdef str _K_ERROR = _KEYS["error"]
+cdef str _K_CHOICES = _KEYS["choices"]
+cdef str _K_INDEX = _KEYS["index"]
+cdef str _K_DELTA = _KEYS["delta"]
+cdef str _K_CONTENT = _KEYS["content"]
+cdef str _K_LOGPROBS = _KEYS["logprobs"]
+cdef str _K_FINISH = _KEYS["finish_reason"]
 
 
 cdef inline object _get(dict d, str key, object default):
@@ -90,7 +109,7 @@ cdef class OpenAIChatStream:
         except _JSONDecodeError:
             obj = None
         if (type(obj) is not dict or event_type == _ERROR_EVENT
-                or _get(<dict>obj, "error", None) is not None):
+                or _get(<dict>obj, _K_ERROR, None) is not None):
             obj = decode_event(event_type, data)  # raises the py twin's error
         chunk = self._fast_chunk(<dict>obj)
         if chunk is None:
@@ -102,33 +121,33 @@ cdef class OpenAIChatStream:
         cdef PyObject* p
         cdef object choices, raw_choice, delta_raw, content, index, finish, usage
         # Check everything before any side effect, so falling back never double-counts.
-        p = PyDict_GetItem(obj, "choices")
+        p = PyDict_GetItem(obj, _K_CHOICES)
         if p == NULL or type(<object>p) is not list or PyList_GET_SIZE(<object>p) != 1:
             return None
         choices = <object>p
         raw_choice = <object>PyList_GET_ITEM(choices, 0)
         if type(raw_choice) is not dict:
             return None
-        p = PyDict_GetItem(<dict>raw_choice, "delta")
+        p = PyDict_GetItem(<dict>raw_choice, _K_DELTA)
         if p == NULL or type(<object>p) is not dict or PyDict_Size(<object>p) != 1:
             return None
         delta_raw = <object>p
-        p = PyDict_GetItem(<dict>delta_raw, "content")
+        p = PyDict_GetItem(<dict>delta_raw, _K_CONTENT)
         if p == NULL:
             return None
         content = <object>p
         if content is not None and type(content) is not str:
             return None
-        index = _get(<dict>raw_choice, "index", _ZERO)
+        index = _get(<dict>raw_choice, _K_INDEX, _ZERO)
         if type(index) is not int:
             return None
-        usage = _get(obj, "usage", None)
+        usage = _get(obj, _K_USAGE, None)
         if usage is not None and PyObject_IsTrue(usage):
             return None
 
         if content is not None and len(<str>content):
             self.text_parts.append(content)
-        finish = _get(<dict>raw_choice, "finish_reason", None)
+        finish = _get(<dict>raw_choice, _K_FINISH, None)
         if not PySet_Contains(self._seen, index):
             PySet_Add(self._seen, index)
             PySet_Add(self._open, index)
@@ -137,16 +156,16 @@ cdef class OpenAIChatStream:
 
         return text_chunk(
             &_LAYOUT,
-            _get_or(obj, "id", _EMPTY),
-            _get_or(obj, "object", _CHUNK_OBJECT),
-            _get_or(obj, "created", _ZERO),
-            _get_or(obj, "model", _EMPTY),
+            _get_or(obj, _K_ID, _EMPTY),
+            _get_or(obj, _K_OBJECT, _CHUNK_OBJECT),
+            _get_or(obj, _K_CREATED, _ZERO),
+            _get_or(obj, _K_MODEL, _EMPTY),
             index,
             content,
             None,
             finish,
-            _get(<dict>raw_choice, "logprobs", None),
-            _get(obj, "system_fingerprint", None),
+            _get(<dict>raw_choice, _K_LOGPROBS, None),
+            _get(obj, _K_FINGERPRINT, None),
             obj,
             delta_raw,
         )

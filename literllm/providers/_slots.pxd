@@ -133,3 +133,25 @@ cdef inline object text_chunk(
 cdef inline PyObject* slot(object instance, Py_ssize_t offset) noexcept:
     """The object in a slot, borrowed (NULL when unset)."""
     return (<PyObject**>(<char*><PyObject*>instance + offset))[0]
+
+
+cdef inline dict orjson_keys(object loads, bytes template):
+    """Every key of a JSON document, as the key objects orjson hands out for it (a dict
+    mapping each to itself).
+
+    orjson caches the key strings it builds and gives the same object for the same key in
+    later documents; a lookup with that object matches by identity, where an interned
+    literal of ours matches only after a full string compare. Were the cache to drop one,
+    lookups stay right, only slower.
+    """
+    keys = {}
+    pending = [loads(template)]
+    while pending:
+        value = pending.pop()
+        if type(value) is dict:
+            for key, inner in (<dict>value).items():
+                keys[key] = key
+                pending.append(inner)
+        elif type(value) is list:
+            pending.extend(value)
+    return keys
