@@ -23,6 +23,7 @@ EXTENSION_MODULES = (
     "literllm.providers._openai_stream_c",
     "literllm.providers._anthropic_stream_c",
     "literllm.providers._bedrock_stream_c",
+    "literllm.providers._cohere_stream_c",
     "literllm._accumulate_c",
 )
 

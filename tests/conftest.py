@@ -91,6 +91,15 @@ def both_bedrock_stream(pytestconfig: pytest.Config) -> tuple[ModuleType, Module
 
 
 @pytest.fixture(scope="session")
+def both_cohere_stream(pytestconfig: pytest.Config) -> tuple[ModuleType, ModuleType]:
+    """(py, c) Cohere stream adapter twins, for differential tests."""
+    return (
+        _twin("cohere_stream", "py", pytestconfig, package="providers"),
+        _twin("cohere_stream", "c", pytestconfig, package="providers"),
+    )
+
+
+@pytest.fixture(scope="session")
 def both_openai_stream(pytestconfig: pytest.Config) -> tuple[ModuleType, ModuleType]:
     """(py, c) OpenAI stream adapter twins, for differential tests."""
     return (

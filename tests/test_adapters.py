@@ -161,6 +161,35 @@ def test_anthropic_twins_agree(both_anthropic_stream: tuple[ModuleType, ModuleTy
         )
 
 
+def _odd_cohere_events() -> list[tuple[bytes, bytes]]:
+    """Shapes that look like Cohere text deltas but are not quite."""
+    odd: list[Any] = [
+        {"type": "content-delta", "index": 0, "delta": {"message": {"content": {"text": 5}}}},
+        {"type": "content-delta", "delta": {"message": {"content": {"text": ""}}}},
+        {"type": "content-delta", "delta": {"message": {"content": {"thinking": "hm"}}}},
+        {"type": "content-delta", "delta": {"message": {"content": "text"}}},
+        {"type": "content-delta", "delta": {"message": "x"}},
+        {"type": "content-delta", "delta": None},
+        {"type": "content-delta"},
+        {"type": ["content-delta"]},
+        ["content-delta"],
+    ]
+    return [(b"content-delta", json.dumps(o).encode()) for o in odd] + [
+        (b"message", b"[DONE]"), (b"content-delta", b'{"type": "content-delta", "de')]
+
+
+def test_cohere_twins_agree(both_cohere_stream: tuple[ModuleType, ModuleType]) -> None:
+    py, c = both_cohere_stream
+    for body in _differential_bodies("cohere"):
+        events = _events_of("cohere", body)
+        assert _outcome(py.CohereStream("m"), events) == _outcome(c.CohereStream("m"), events)
+    start = (b"message-start", b'{"type": "message-start", "id": "msg-9"}')
+    for event in _odd_cohere_events():
+        assert _outcome(py.CohereStream("m"), [start, event]) == _outcome(
+            c.CohereStream("m"), [start, event]
+        )
+
+
 def test_bedrock_twins_agree(both_bedrock_stream: tuple[ModuleType, ModuleType]) -> None:
     from literllm.eventstream import EventStreamDecoder, encode_event_message
 

@@ -15,45 +15,38 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from ..errors import MalformedChunkError, ProviderStreamError, StreamTruncatedError
-from ..types import ChatCompletion, ChatCompletionChunk, Delta, Message, MessageParam
+from .._parsers import IMPLEMENTATION
+from ..errors import MalformedChunkError
+from ..types import ChatCompletion, Message, MessageParam
 from ._auth import KeyHeader
-from ._base import ErrorDetails, HttpRequest, SSETransport, error_details, header, join_url
+from ._base import ErrorDetails, HttpRequest, error_details, header, join_url
 from ._chunks import (
-    ChunkMaker,
     completion,
-    decode_json,
-    malformed,
     messages_of,
-    optional_string,
     require,
     text_of,
     tool_call,
-    usage,
 )
-from ._events import DONE, quote
+from ._cohere_stream_py import cohere_usage, finish_reason
+from ._events import quote
 
 if TYPE_CHECKING:
-    from ..types import Usage
     from . import Provider
     from ._base import Auth
+    from ._cohere_stream_py import CohereStream
+elif IMPLEMENTATION == "c":
+    from ._cohere_stream_c import CohereStream
+else:
+    from ._cohere_stream_py import CohereStream
 
 __all__ = ["CohereAdapter", "CohereStream"]
 
-_FINISH = {"COMPLETE": "stop", "STOP_SEQUENCE": "stop", "MAX_TOKENS": "length",
-           "TOOL_CALL": "tool_calls"}
 _SUPPORTED = frozenset({
     "temperature", "top_p", "max_tokens", "max_completion_tokens", "stop", "seed",
     "presence_penalty", "frequency_penalty", "tools", "tool_choice", "response_format",
     "reasoning_effort", "logprobs", "stream_options",
 })
 _THINKING_BUDGET = {"minimal": 1024, "low": 1024, "medium": 4096, "high": 16384, "xhigh": 31000}
-
-
-def finish_reason(value: str | None) -> str | None:
-    if value is None:
-        return None
-    return _FINISH.get(value, value.lower())
 
 
 def _message(message: Mapping[str, Any]) -> dict[str, Any]:
@@ -116,11 +109,6 @@ def request_body(
         body["thinking"] = ({"type": "disabled"} if effort == "none" else
                             {"type": "enabled", "token_budget": _THINKING_BUDGET.get(effort, 4096)})
     return body
-
-
-def _usage(raw: Mapping[str, Any]) -> Usage:
-    tokens = raw.get("tokens") or raw.get("billed_units") or {}
-    return usage(int(tokens.get("input_tokens") or 0), int(tokens.get("output_tokens") or 0), raw)
 
 
 class CohereAdapter:
@@ -187,7 +175,7 @@ class CohereAdapter:
                 reasoning="".join(thinking) or None,
                 tool_calls=calls,
                 finish_reason=finish_reason(obj.get("finish_reason")),
-                usage=_usage(obj["usage"]) if obj.get("usage") else None,
+                usage=cohere_usage(obj["usage"]) if obj.get("usage") else None,
                 raw=obj,
                 message_raw={"role": "assistant", "content": "".join(text) or None,
                              "tool_plan": message.get("tool_plan")},
@@ -196,82 +184,3 @@ class CohereAdapter:
             raise MalformedChunkError(
                 f"response is not a Cohere chat reply ({exc!r}): {quote(body)}", raw=body
             ) from exc
-
-
-class CohereStream:
-    """Chunks from one v2 chat SSE response."""
-
-    __slots__ = ("_done", "_make", "_tools", "_transport", "feed", "text_parts")
-    content_type = SSETransport.content_type
-
-    def __init__(self, model: str) -> None:
-        self._transport = SSETransport()
-        self.feed = self._transport.feed
-        self._make = ChunkMaker(model)
-        self._done = False
-        self._tools: dict[int, int] = {}  # Cohere's tool call index -> ours
-        self.text_parts: list[str] = []
-
-    @property
-    def done(self) -> bool:
-        """``message-end`` has arrived."""
-        return self._done
-
-    def on_event(self, event: tuple[bytes, bytes]) -> ChatCompletionChunk | None:
-        data = event[1]
-        if data == DONE:
-            return None
-        obj = decode_json(data)
-        try:
-            kind = obj["type"]
-            make = self._make
-            if kind == "content-delta":
-                content = obj["delta"]["message"]["content"]
-                text = optional_string(content.get("text"))
-                if text is not None:
-                    self.text_parts.append(text)
-                    return make.content(text, obj)
-                return make.delta(
-                    Delta(None, None, None, None, optional_string(content.get("thinking")),
-                          content),
-                    obj,
-                )
-            if kind == "tool-plan-delta":
-                plan = obj["delta"]["message"]
-                return make.delta(Delta(None, None, None, None, None, plan), obj)
-            if kind == "tool-call-start":
-                call = obj["delta"]["message"]["tool_calls"]
-                index = self._tools.setdefault(obj.get("index", len(self._tools)), len(self._tools))
-                function = call.get("function") or {}
-                return make.tool_call(index, obj, call_id=call.get("id") or "",
-                                      name=function.get("name") or "",
-                                      arguments=function.get("arguments") or "")
-            if kind == "tool-call-delta":
-                index = self._tools[obj.get("index", 0)]
-                piece = obj["delta"]["message"]["tool_calls"]["function"].get("arguments")
-                return make.tool_call(index, obj, arguments=piece) if piece else None
-            if kind == "message-start":
-                make.id = obj.get("id") or ""
-                return make.delta(Delta("assistant", "", None, None, None, obj), obj)
-            if kind == "message-end":
-                delta = obj.get("delta") or {}
-                reason = delta.get("finish_reason")
-                if reason == "ERROR" or delta.get("error"):
-                    raise ProviderStreamError(
-                        f"provider error inside the stream: {delta.get('error') or reason}",
-                        body=delta,
-                    )
-                self._done = True
-                raw_usage = delta.get("usage")
-                return make.delta(Delta(None, None, None, None, None, delta), obj,
-                                  finish_reason=finish_reason(reason),
-                                  usage=_usage(raw_usage) if raw_usage else None)
-            return None  # content-start/-end, tool-call-end, citations, newer events
-        except (KeyError, TypeError, AttributeError) as exc:
-            raise malformed(data, exc) from exc
-
-    def finish(self) -> None:
-        """The body ended: complete only after ``message-end``."""
-        self._transport.check_end(self._done)
-        if not self._done:
-            raise StreamTruncatedError("stream ended before message-end")

@@ -1,4 +1,4 @@
-"""Fuzz the stream adapters' twins (OpenAI, Anthropic, Bedrock) against each other."""
+"""Fuzz the stream adapters' twins (OpenAI, Anthropic, Bedrock, Cohere) against each other."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ with atheris.instrument_imports():
         _anthropic_stream_py,
         _bedrock_stream_c,
         _bedrock_stream_py,
+        _cohere_stream_c,
+        _cohere_stream_py,
         _openai_stream_c,
         _openai_stream_py,
     )
@@ -39,7 +41,7 @@ def run(stream: object, events: list[object]) -> list[object]:
 def test_one_input(data: bytes) -> None:
     if not data:
         return
-    which, payload = data[0] % 3, data[1:]
+    which, payload = data[0] % 4, data[1:]
     if which == 2:
         try:
             events: list[object] = list(EventStreamDecoder().feed(payload))
@@ -53,6 +55,8 @@ def test_one_input(data: bytes) -> None:
             return
         if which == 0:
             twins = (_openai_stream_py.OpenAIChatStream(), _openai_stream_c.OpenAIChatStream())
+        elif which == 3:
+            twins = (_cohere_stream_py.CohereStream("m"), _cohere_stream_c.CohereStream("m"))
         else:
             twins = (_anthropic_stream_py.AnthropicStream("m"), _anthropic_stream_c.AnthropicStream("m"))
     py = outcome(lambda: run(twins[0], events), DOCUMENTED)

@@ -1,0 +1,117 @@
+# cython: language_level=3, embedsignature=True, auto_pickle=False
+"""Cohere v2 chat SSE events to chunks, compiled twin of ``_cohere_stream_py``.
+
+Builds the common event (``content-delta`` whose content has ``text``) in C, filling the
+chunk dataclasses' slots directly; every other event goes to the py twin's ``on_event``,
+whose state (id, model, tool numbering, text received) this twin shares, so both give the
+same chunks and the same errors for every input.
+"""
+
+cimport cython
+from cpython.dict cimport PyDict_GetItem
+from cpython.object cimport PyObject
+
+import orjson
+
+from ._slots cimport ChunkLayout, chunk_layout, orjson_keys, text_chunk
+
+from ..types import ChatCompletionChunk, Delta, StreamChoice
+from ._base import SSE_CONTENT_TYPE
+from ._chunks import CHUNK_OBJECT
+from ._cohere_stream_py import CohereStream as _PyTwin
+
+__all__ = ["CohereStream"]
+
+cdef ChunkLayout _LAYOUT = chunk_layout(Delta, StreamChoice, ChatCompletionChunk)
+cdef object _loads = orjson.loads
+cdef dict _KEYS = orjson_keys(
+    _loads, b'{"type":0,"index":0,"delta":{"message":{"content":{"text":0}}}}'
+)
+cdef str _K_TYPE = _KEYS["type"]
+cdef str _K_DELTA = _KEYS["delta"]
+cdef str _K_MESSAGE = _KEYS["message"]
+cdef str _K_CONTENT = _KEYS["content"]
+cdef str _K_TEXT = _KEYS["text"]
+cdef str _CHUNK_OBJECT = CHUNK_OBJECT
+cdef str _CONTENT_DELTA = "content-delta"
+cdef object _ZERO = 0
+
+
+cdef inline object _dict_at(object d, str key):
+    """``d[key]`` when it is a dict, else ``None`` (the py twin then decides)."""
+    cdef PyObject* p = PyDict_GetItem(<dict>d, key)
+    if p == NULL or type(<object>p) is not dict:
+        return None
+    return <object>p
+
+
+@cython.final
+cdef class CohereStream:
+    """Chunks from one v2 chat SSE response (see ``_cohere_stream_py``)."""
+
+    cdef object _twin
+    cdef object _twin_on_event
+    cdef object _make
+    cdef object _id, _created, _model  # the twin's, re-read after each event it handles
+    cdef readonly object feed
+    cdef public list text_parts
+
+    content_type = SSE_CONTENT_TYPE
+
+    def __init__(self, model):
+        self._twin = _PyTwin(model)
+        self._twin_on_event = self._twin.on_event
+        self._make = self._twin._make
+        self._refresh()
+        self.feed = self._twin.feed
+        self.text_parts = self._twin.text_parts
+
+    @property
+    def done(self):
+        """``message-end`` has arrived."""
+        return self._twin.done
+
+    def on_event(self, event):
+        """The chunk of one ``(event_type, data)`` pair, or ``None``."""
+        # Mirrors _cohere_stream_py.CohereStream.on_event for text deltas.
+        cdef PyObject* p
+        cdef tuple pair = <tuple?>event
+        try:
+            obj = _loads(pair[1])
+        except ValueError:
+            return self._delegate(event)  # [DONE], or the py twin's error
+        if type(obj) is dict:
+            p = PyDict_GetItem(<dict>obj, _K_TYPE)
+            if p != NULL and type(<object>p) is str and <str><object>p == _CONTENT_DELTA:
+                content = _dict_at(obj, _K_DELTA)
+                if content is not None:
+                    content = _dict_at(content, _K_MESSAGE)
+                if content is not None:
+                    content = _dict_at(content, _K_CONTENT)
+                if content is not None:
+                    p = PyDict_GetItem(<dict>content, _K_TEXT)
+                    if p != NULL and type(<object>p) is str:
+                        text = <object>p
+                        self.text_parts.append(text)
+                        return text_chunk(
+                            &_LAYOUT, self._id, _CHUNK_OBJECT, self._created, self._model,
+                            _ZERO, text, None, None, None, None, obj, obj,
+                        )
+        return self._delegate(event)
+
+    cdef object _delegate(self, event):
+        try:
+            return self._twin_on_event(event)
+        finally:
+            self._refresh()
+
+    cdef int _refresh(self) except -1:
+        make = self._make
+        self._id = make.id
+        self._created = make.created
+        self._model = make.model
+        return 0
+
+    def finish(self):
+        """The body ended: complete only after ``message-end``."""
+        self._twin.finish()
