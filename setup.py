@@ -24,6 +24,7 @@ EXTENSION_MODULES = (
     "literllm.providers._anthropic_stream_c",
     "literllm.providers._bedrock_stream_c",
     "literllm.providers._cohere_stream_c",
+    "literllm.providers._gemini_stream_c",
     "literllm._accumulate_c",
 )
 

@@ -100,6 +100,15 @@ def both_cohere_stream(pytestconfig: pytest.Config) -> tuple[ModuleType, ModuleT
 
 
 @pytest.fixture(scope="session")
+def both_gemini_stream(pytestconfig: pytest.Config) -> tuple[ModuleType, ModuleType]:
+    """(py, c) Gemini stream adapter twins, for differential tests."""
+    return (
+        _twin("gemini_stream", "py", pytestconfig, package="providers"),
+        _twin("gemini_stream", "c", pytestconfig, package="providers"),
+    )
+
+
+@pytest.fixture(scope="session")
 def both_openai_stream(pytestconfig: pytest.Config) -> tuple[ModuleType, ModuleType]:
     """(py, c) OpenAI stream adapter twins, for differential tests."""
     return (

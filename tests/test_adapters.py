@@ -190,6 +190,46 @@ def test_cohere_twins_agree(both_cohere_stream: tuple[ModuleType, ModuleType]) -
         )
 
 
+def _odd_gemini_events() -> list[tuple[bytes, bytes]]:
+    """Shapes that look like Gemini's plain text continuing but are not quite."""
+    text = {"content": {"parts": [{"text": "more"}], "role": "model"}, "index": 0}
+    odd: list[Any] = [
+        {"candidates": [text], "responseId": "r2", "modelVersion": "m2"},
+        {"candidates": [text], "responseId": 5},
+        {"candidates": [text], "responseId": "", "modelVersion": None},
+        {"candidates": [text], "modelVersion": ["m"]},
+        {"candidates": [text], "error": {"code": 429, "message": "slow"}},
+        {"candidates": [text], "error": None},
+        {"candidates": [{**text, "finishReason": "STOP"}], "usageMetadata": {
+            "promptTokenCount": 3, "candidatesTokenCount": 2, "totalTokenCount": 5}},
+        {"candidates": [{"content": {"parts": [{"text": 5}]}}]},
+        {"candidates": [{"content": {"parts": [{"text": "a", "thought": True}]}}]},
+        {"candidates": [{"content": {"parts": [{"text": "a"}, {"text": "b"}]}}]},
+        {"candidates": [{"content": {"parts": []}}]},
+        {"candidates": [{"content": "x"}]},
+        {"candidates": [], "promptFeedback": {"blockReason": "SAFETY"}},
+        {"candidates": {"0": text}},
+        {"candidates": [text, text]},
+        [text],
+    ]
+    return [(b"message", json.dumps(o).encode()) for o in odd]
+
+
+def test_gemini_twins_agree(both_gemini_stream: tuple[ModuleType, ModuleType]) -> None:
+    py, c = both_gemini_stream
+    for body in _differential_bodies("gemini"):
+        events = _events_of("gemini", body)
+        assert _outcome(py.GeminiStream("m"), events) == _outcome(c.GeminiStream("m"), events)
+    first = (b"message", json.dumps({"candidates": [{"content": {"parts": [{"text": "one "}]}}],
+                                     "responseId": "r1", "modelVersion": "m1"}).encode())
+    for event in _odd_gemini_events():
+        for before in ([], [first], [first, first]):
+            events = [*before, event, *before]
+            py_stream, c_stream = py.GeminiStream("m"), c.GeminiStream("m")
+            assert _outcome(py_stream, events) == _outcome(c_stream, events)
+            assert py_stream.message_raw == c_stream.message_raw
+
+
 def test_bedrock_twins_agree(both_bedrock_stream: tuple[ModuleType, ModuleType]) -> None:
     from literllm.eventstream import EventStreamDecoder, encode_event_message
 

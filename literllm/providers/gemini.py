@@ -23,54 +23,40 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from ..errors import ConfigurationError, MalformedChunkError, StreamTruncatedError
+from .._parsers import IMPLEMENTATION
+from ..errors import ConfigurationError, MalformedChunkError
 from ..types import (
     ChatCompletion,
-    ChatCompletionChunk,
-    Delta,
-    FunctionDelta,
     Message,
     MessageParam,
     ToolCall,
-    ToolCallDelta,
 )
 from ._auth import GoogleOAuth, KeyHeader
-from ._base import ErrorDetails, HttpRequest, SSETransport, error_details, header, join_url
+from ._base import ErrorDetails, HttpRequest, error_details, header, join_url
 from ._chunks import (
-    ChunkMaker,
     add_turn,
     completion,
-    decode_json,
     image_source,
-    malformed,
     messages_of,
     require,
-    string,
     text_of,
     tool_arguments,
     tool_call,
-    usage,
 )
-from ._events import provider_error_event, quote
+from ._events import quote
+from ._gemini_stream_py import finish_reason, gemini_usage
 
 if TYPE_CHECKING:
-    from ..types import Usage
     from . import Provider
     from ._base import Auth
+    from ._gemini_stream_py import GeminiStream
+elif IMPLEMENTATION == "c":
+    from ._gemini_stream_c import GeminiStream
+else:
+    from ._gemini_stream_py import GeminiStream
 
 __all__ = ["GeminiAdapter", "GeminiStream", "VertexAdapter"]
 
-_FINISH = {
-    "STOP": "stop",
-    "MAX_TOKENS": "length",
-    "SAFETY": "content_filter",
-    "RECITATION": "content_filter",
-    "BLOCKLIST": "content_filter",
-    "PROHIBITED_CONTENT": "content_filter",
-    "SPII": "content_filter",
-    "IMAGE_SAFETY": "content_filter",
-    "LANGUAGE": "content_filter",
-}
 _SUPPORTED = frozenset({
     "temperature", "top_p", "max_tokens", "max_completion_tokens", "stop", "n", "seed",
     "presence_penalty", "frequency_penalty", "tools", "tool_choice", "response_format",
@@ -80,14 +66,6 @@ _SUPPORTED = frozenset({
 _THINKING_BUDGET = {"none": 0, "minimal": 512, "low": 1024, "medium": 8192, "high": 24576,
                     "xhigh": 32768}
 _IMAGE_TYPES = {"png": "image/png", "gif": "image/gif", "webp": "image/webp"}
-
-
-def finish_reason(value: str | None, called_tools: bool) -> str | None:
-    if value is None:
-        return None
-    if value == "STOP" and called_tools:
-        return "tool_calls"
-    return _FINISH.get(value, value)
 
 
 def _user_parts(content: Any) -> list[dict[str, Any]]:
@@ -217,15 +195,6 @@ def request_body(
     return body
 
 
-def _usage(raw: Mapping[str, Any]) -> Usage:
-    prompt = raw.get("promptTokenCount") or 0
-    completion_tokens = (raw.get("candidatesTokenCount") or 0) + (
-        raw.get("thoughtsTokenCount") or 0)
-    total = raw.get("totalTokenCount") or prompt + completion_tokens
-    return usage(prompt, completion_tokens, raw, cached=raw.get("cachedContentTokenCount"),
-                 reasoning=raw.get("thoughtsTokenCount"), total=total)
-
-
 class GeminiAdapter:
     """Requests and responses of AI Studio's ``generateContent``."""
 
@@ -311,7 +280,7 @@ class GeminiAdapter:
                 reasoning="".join(thinking) or None,
                 tool_calls=calls,
                 finish_reason=finish_reason(reason, bool(calls)),
-                usage=_usage(obj["usageMetadata"]) if obj.get("usageMetadata") else None,
+                usage=gemini_usage(obj["usageMetadata"]) if obj.get("usageMetadata") else None,
                 raw=obj,
                 message_raw=candidate.get("content") or {},
             )
@@ -404,113 +373,3 @@ class VertexAdapter(GeminiAdapter):
 def is_claude(model: str) -> bool:
     """A Vertex AI model served by Anthropic's publisher (its Messages API)."""
     return model.startswith("claude")
-
-
-class GeminiStream:
-    """Chunks from one ``streamGenerateContent?alt=sse`` response."""
-
-    __slots__ = ("_finished", "_make", "_parts", "_tools", "_transport", "feed", "text_parts")
-    content_type = SSETransport.content_type
-
-    def __init__(self, model: str) -> None:
-        self._transport = SSETransport()
-        self.feed = self._transport.feed
-        self._make = ChunkMaker(model)
-        self._finished = False
-        self._tools = 0
-        self.text_parts: list[str] = []
-        # The reply's parts: [the part, its text pieces (None: not a text part), whether it
-        # is a plain text run]; a run of text parts is one part, joined when asked for.
-        self._parts: list[list[Any]] = []
-
-    @property
-    def done(self) -> bool:
-        """Gemini closes the body after the last candidate; read to its end."""
-        return False
-
-    @property
-    def message_raw(self) -> dict[str, Any]:
-        """What the reply's ``Message.raw`` needs to go back as a turn, as ``chat()``'s has:
-        its parts (thought signatures in place, as Gemini wants them back)."""
-        if not self._parts:
-            return {}
-        parts = []
-        for part, pieces, _plain in self._parts:
-            parts.append(part if pieces is None else {**part, "text": "".join(pieces)})
-        return {"role": "model", "parts": parts}
-
-    def _keep_text(self, part: Mapping[str, Any], text: str) -> None:
-        """A text part other than plain text continuing plain text (which ``on_event`` adds
-        itself): it continues the run of text before it when it can."""
-        last = self._parts[-1] if self._parts else None
-        if (last is not None and last[1] is not None
-                and bool(part.get("thought")) == bool(last[0].get("thought"))
-                and "thoughtSignature" not in last[0]):
-            last[1].append(text)
-            if "thoughtSignature" in part:
-                last[0]["thoughtSignature"] = part["thoughtSignature"]
-                last[2] = False
-            return
-        self._parts.append([dict(part), [text], len(part) == 1])
-
-    def on_event(self, event: tuple[bytes, bytes]) -> ChatCompletionChunk | None:
-        data = event[1]
-        obj = decode_json(data)
-        if obj.get("error") is not None:
-            raise provider_error_event(obj["error"], data)
-        try:
-            make = self._make
-            make.id = obj.get("responseId") or make.id
-            make.model = obj.get("modelVersion") or make.model
-            candidates = obj.get("candidates")
-            text: list[str] = []
-            thinking: list[str] = []
-            calls: list[ToolCallDelta] = []
-            reason = None
-            if candidates:
-                candidate = candidates[0]
-                kept = self._parts
-                for part in (candidate.get("content") or {}).get("parts") or ():
-                    if "text" in part:
-                        piece = string(part["text"])
-                        if len(part) == 1 and kept and kept[-1][2]:
-                            kept[-1][1].append(piece)  # the common part: more plain text
-                            text.append(piece)
-                            continue
-                        self._keep_text(part, piece)
-                        (thinking if part.get("thought") else text).append(piece)
-                        continue
-                    kept.append([dict(part), None, False])
-                    if "functionCall" in part:
-                        call = part["functionCall"]
-                        index = self._tools
-                        self._tools += 1
-                        calls.append(ToolCallDelta(
-                            index, call.get("id") or f"call_{index}", "function",
-                            FunctionDelta(call["name"], tool_arguments(call.get("args"))), part,
-                        ))
-                reason = candidate.get("finishReason")
-            elif (obj.get("promptFeedback") or {}).get("blockReason"):
-                reason = "SAFETY"
-            content = "".join(text) if text else None
-            if content:
-                self.text_parts.append(content)
-            finish = finish_reason(reason, self._tools > 0)
-            if finish is not None:
-                self._finished = True
-            raw_usage = obj.get("usageMetadata")
-            return make.delta(
-                Delta(None, content, calls or None, None, "".join(thinking) if thinking else None,
-                      obj),
-                obj,
-                finish_reason=finish,
-                usage=_usage(raw_usage) if raw_usage and self._finished else None,
-            )
-        except (KeyError, TypeError, AttributeError) as exc:
-            raise malformed(data, exc) from exc
-
-    def finish(self) -> None:
-        """The body ended: complete once a candidate had its ``finishReason``."""
-        self._transport.check_end(self._finished)
-        if not self._finished:
-            raise StreamTruncatedError("stream ended before a candidate's finishReason")

@@ -1,4 +1,5 @@
-"""Fuzz the stream adapters' twins (OpenAI, Anthropic, Bedrock, Cohere) against each other."""
+"""Fuzz the stream adapters' twins (OpenAI, Anthropic, Bedrock, Cohere, Gemini) against each
+other."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ with atheris.instrument_imports():
         _bedrock_stream_py,
         _cohere_stream_c,
         _cohere_stream_py,
+        _gemini_stream_c,
+        _gemini_stream_py,
         _openai_stream_c,
         _openai_stream_py,
     )
@@ -41,7 +44,7 @@ def run(stream: object, events: list[object]) -> list[object]:
 def test_one_input(data: bytes) -> None:
     if not data:
         return
-    which, payload = data[0] % 4, data[1:]
+    which, payload = data[0] % 5, data[1:]
     if which == 2:
         try:
             events: list[object] = list(EventStreamDecoder().feed(payload))
@@ -57,6 +60,8 @@ def test_one_input(data: bytes) -> None:
             twins = (_openai_stream_py.OpenAIChatStream(), _openai_stream_c.OpenAIChatStream())
         elif which == 3:
             twins = (_cohere_stream_py.CohereStream("m"), _cohere_stream_c.CohereStream("m"))
+        elif which == 4:
+            twins = (_gemini_stream_py.GeminiStream("m"), _gemini_stream_c.GeminiStream("m"))
         else:
             twins = (_anthropic_stream_py.AnthropicStream("m"), _anthropic_stream_c.AnthropicStream("m"))
     py = outcome(lambda: run(twins[0], events), DOCUMENTED)

@@ -17,7 +17,7 @@ def main(root: Path) -> None:
         for name in ("openai", "anthropic", "gemini", "cohere"):
             body = WIRE_FORMATS[name].stream_body(reply)[:4000]
             targets["sse"].append(bytes([number % 8]) + body)
-            selector = {"openai": 0, "cohere": 3}.get(name, 1)
+            selector = {"openai": 0, "cohere": 3, "gemini": 4}.get(name, 1)
             targets["openai_stream"].append(bytes([selector]) + body)
         if "ollama" in WIRE_FORMATS:
             targets["ndjson"].append(b"\x40" + WIRE_FORMATS["ollama"].stream_body(reply)[:4000])
