@@ -40,6 +40,11 @@ __all__ = ["ChatStream", "Resend", "StreamStart"]
 _NO_EVENTS: tuple[Any, ...] = ()
 
 
+DECODE_SIZE = 8192
+"""The most bytes decoded at once: an open stream holds at most this much as decoded,
+undelivered events (the rest of a larger read waits as bytes)."""
+
+
 class _IdleTimeout(TimeoutError):
     """Set on the response body by the idle timer to wake the pending read."""
 
@@ -175,6 +180,8 @@ class ChatStream:
         "_slot",
         "_timer",
         "_total",
+        "_unfed",
+        "_unfed_pos",
         "_waiting",
         "_watch",
         "model",
@@ -217,6 +224,9 @@ class ChatStream:
         self._feed: Callable[[bytes], Sequence[Any]] = adapter.feed
         self._events: Sequence[Any] = _NO_EVENTS
         self._pos = 0
+        # A read's bytes not decoded yet (from _unfed_pos): a read can hold a whole body.
+        self._unfed = b""
+        self._unfed_pos = 0
         self._on_event = adapter.on_event
         self._bytes = 0
         self._error: StreamError | None = None
@@ -444,13 +454,16 @@ class ChatStream:
 
     async def _read(self) -> None:
         """Read until the decoder yields events; raise at the end of the stream or an error."""
-        feed = self._feed
         armed = False
         while True:
             if self._error is not None:
                 raise self._pending_error()
             if self._finished:
                 raise StopAsyncIteration
+            if self._unfed:
+                if self._decode_unfed():
+                    return
+                continue
             if self._waiting:
                 # Only a second consumer gets here: the first is suspended in the read below.
                 raise StreamError(
@@ -503,19 +516,42 @@ class ChatStream:
             self._bytes += len(data)
             if self._recorder is not None:
                 self._recorder.write(data)
-            try:
-                events = feed(data)
-            except MalformedChunkError as exc:
-                # Deliver what the decoder completed before the bad input, then fail.
-                self._fail(exc, exc.__cause__)
-                events = exc.events
-            except Exception as exc:  # a decoder bug must still end as a StreamError
-                self._fail(MalformedChunkError(f"undecodable stream: {exc!r}"), exc)
-                events = _NO_EVENTS
-            if events:
-                self._events = events
-                self._pos = 0
+            if len(data) > DECODE_SIZE:
+                self._unfed = data
+                self._unfed_pos = DECODE_SIZE
+                data = data[:DECODE_SIZE]
+            if self._decode(data):
                 return
+
+    def _decode(self, data: bytes) -> bool:
+        """Decode bytes of the body; true when they completed events (then to be delivered)."""
+        try:
+            events = self._feed(data)
+        except MalformedChunkError as exc:
+            # Deliver what the decoder completed before the bad input, then fail.
+            self._fail(exc, exc.__cause__)
+            events = exc.events
+        except Exception as exc:  # a decoder bug must still end as a StreamError
+            self._fail(MalformedChunkError(f"undecodable stream: {exc!r}"), exc)
+            events = _NO_EVENTS
+        if self._error is not None:
+            self._unfed = b""
+        if events:
+            self._events = events
+            self._pos = 0
+            return True
+        return False
+
+    def _decode_unfed(self) -> bool:
+        """Decode the next part of a read that was larger than ``DECODE_SIZE``."""
+        unfed = self._unfed
+        start = self._unfed_pos
+        end = start + DECODE_SIZE
+        if end >= len(unfed):
+            self._unfed = b""
+        else:
+            self._unfed_pos = end
+        return self._decode(unfed[start:end])
 
     def _connection_failed(self, exc: BaseException, how: str = "") -> bool:
         """Record the failure (``how``: what broke, in our words); true when bytes that

@@ -400,6 +400,70 @@ async def _load(root_url: str, *, quick: bool) -> dict[str, Any]:
     }
 
 
+async def _held_memory(root_url: str, *, streams: int, chunks: int, floor: bool) -> float:
+    """KiB of RSS per open stream while ``streams`` streams each hold their response after
+    their first chunk (a slow consumer), the rest of each body arrived meanwhile. The floor
+    is raw aiohttp holding its response after its first read."""
+    import gc
+
+    import aiohttp
+
+    from ..client import LlmClient
+
+    model = f"chunks-{chunks}"
+    client = LlmClient(api_key=API_KEY, base_url=root_url + "/v1", max_retries=0,
+                       max_connections=streams + 10)
+    session = aiohttp.ClientSession()
+    release = asyncio.Event()
+    opened = 0
+
+    async def held() -> int:
+        nonlocal opened
+        if floor:
+            request, _ = await _floor_request("openai", root_url + "/v1", model)
+            async with session.post(request.url, data=request.body,
+                                    headers=request.headers) as response:
+                await response.content.readany()
+                opened += 1
+                await release.wait()
+                async for _data in response.content.iter_any():
+                    pass
+            return 0
+        async with await client.chat_stream(f"openai/{model}", MESSAGES) as stream:
+            await stream.__anext__()
+            opened += 1
+            await release.wait()
+            return 1 + len([chunk async for chunk in stream])
+
+    try:
+        gc.collect()
+        before = _rss_mib()
+        tasks = [asyncio.ensure_future(held()) for _ in range(streams)]
+        while opened < streams and not any(task.done() for task in tasks):
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0.5)  # the rest of every body arrives
+        gc.collect()
+        growth = _rss_mib() - before
+        release.set()
+        await asyncio.gather(*tasks)
+    finally:
+        release.set()
+        await client.close()
+        await session.close()
+    return growth * 1024 / streams
+
+
+def _held_memory_in_child(root_url: str, streams: int, floor: bool) -> float:
+    """``_held_memory`` in a fresh interpreter: memory this process freed earlier would
+    otherwise be reused and hide what the held streams take."""
+    done = subprocess.run(
+        [sys.executable, "-m", "literllm.bench.client", "held", root_url, str(streams),
+         "floor" if floor else "literllm"],
+        capture_output=True, text=True, check=True,
+    )
+    return float(done.stdout.split()[-1])
+
+
 def _leftovers(loop: asyncio.AbstractEventLoop) -> dict[str, int]:
     """What is alive on this loop and in this process: timers, tasks, threads, descriptors."""
     try:
@@ -679,6 +743,8 @@ def run_client_benchmarks(*, quick: bool, runs: int, skipped: list[str]) -> list
             finally:
                 loop.run_until_complete(close())
             load = loop.run_until_complete(_load(root_url, quick=quick))
+            held_streams = 100 if quick else 1000
+            held = [_held_memory_in_child(root_url, held_streams, floor) for floor in (False, True)]
         finally:
             loop.close()
     peak_rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -706,6 +772,14 @@ def run_client_benchmarks(*, quick: bool, runs: int, skipped: list[str]) -> list
         f"{load['sequential_errors']} errors; connections still checked out: "
         f"{load['checked_out']}"
     )
+    print(
+        f"  slow consumer: {held_streams:,} open streams of 200 chunks, each held after its "
+        f"first chunk: RSS +{held[0]:.0f} KiB per stream (raw aiohttp holding its response "
+        f"after one read: +{held[1]:.0f} KiB)"
+    )
+    results.append(Result("client-held", "literllm", f"{held_streams}x200", 0.0, 0,
+                          held_streams, {"kib_per_stream": held[0],
+                                         "floor_kib_per_stream": held[1]}))
     results.append(Result("client-load", "literllm", f"{load['concurrent']}x{load['chunks']}",
                           load["concurrent_wall"], 0, load["concurrent"] * load["chunks"], load))
     costs = _import_costs()
@@ -717,3 +791,8 @@ def run_client_benchmarks(*, quick: bool, runs: int, skipped: list[str]) -> list
     )
     results.append(Result("startup", "literllm", "-", costs["import_ms"] / 1e3, 0, 1, costs))
     return results
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["held"]:
+    print(asyncio.run(_held_memory(sys.argv[2], streams=int(sys.argv[3]), chunks=200,
+                                   floor=sys.argv[4] == "floor")))
