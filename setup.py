@@ -25,6 +25,8 @@ EXTENSION_MODULES = (
     "literllm.providers._bedrock_stream_c",
     "literllm.providers._cohere_stream_c",
     "literllm.providers._gemini_stream_c",
+    "literllm.providers._ollama_stream_c",
+    "literllm.providers._responses_stream_c",
     "literllm._accumulate_c",
 )
 

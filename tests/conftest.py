@@ -109,6 +109,24 @@ def both_gemini_stream(pytestconfig: pytest.Config) -> tuple[ModuleType, ModuleT
 
 
 @pytest.fixture(scope="session")
+def both_ollama_stream(pytestconfig: pytest.Config) -> tuple[ModuleType, ModuleType]:
+    """(py, c) Ollama stream adapter twins, for differential tests."""
+    return (
+        _twin("ollama_stream", "py", pytestconfig, package="providers"),
+        _twin("ollama_stream", "c", pytestconfig, package="providers"),
+    )
+
+
+@pytest.fixture(scope="session")
+def both_responses_stream(pytestconfig: pytest.Config) -> tuple[ModuleType, ModuleType]:
+    """(py, c) Responses API stream adapter twins, for differential tests."""
+    return (
+        _twin("responses_stream", "py", pytestconfig, package="providers"),
+        _twin("responses_stream", "c", pytestconfig, package="providers"),
+    )
+
+
+@pytest.fixture(scope="session")
 def both_openai_stream(pytestconfig: pytest.Config) -> tuple[ModuleType, ModuleType]:
     """(py, c) OpenAI stream adapter twins, for differential tests."""
     return (

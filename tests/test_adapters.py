@@ -230,6 +230,53 @@ def test_gemini_twins_agree(both_gemini_stream: tuple[ModuleType, ModuleType]) -
             assert py_stream.message_raw == c_stream.message_raw
 
 
+def test_ollama_twins_agree(both_ollama_stream: tuple[ModuleType, ModuleType]) -> None:
+    py, c = both_ollama_stream
+    for body in _differential_bodies("ollama"):
+        events = _events_of("ollama_chat", body)
+        assert _outcome(py.OllamaStream("m"), events) == _outcome(c.OllamaStream("m"), events)
+    common = {"model": "m", "message": {"role": "assistant", "content": "hi"}, "done": False}
+    odd: list[Any] = [
+        common,
+        {**common, "message": {"role": "assistant", "content": ""}},
+        {**common, "message": {"role": "assistant", "content": 5}},
+        {**common, "message": {"role": "assistant", "content": "a", "thinking": "b"}},
+        {**common, "message": {"content": "a", "x": 1}},
+        {**common, "done": 0},
+        {**common, "done": None},
+        {**common, "error": "ignored on a content line, as the py twin does"},
+        {"error": "model is loading"},
+        {**common, "message": ["role", "content"]},
+        ["message"],
+        "text",
+    ]
+    for obj in odd:
+        lines = [json.dumps(obj).encode(), json.dumps(common).encode()]
+        assert _outcome(py.OllamaStream("m"), lines) == _outcome(c.OllamaStream("m"), lines)
+    for line in (b"not json", b'{"message": {"role": "assistant", "content": "x\n'):
+        assert _outcome(py.OllamaStream("m"), [line]) == _outcome(c.OllamaStream("m"), [line])
+
+
+def test_responses_twins_agree(both_responses_stream: tuple[ModuleType, ModuleType]) -> None:
+    py, c = both_responses_stream
+    for body in _differential_bodies("openai_responses"):
+        events = _events_of("openai_responses", body)
+        py_stream, c_stream = py.ResponsesStream("m"), c.ResponsesStream("m")
+        assert _outcome(py_stream, events) == _outcome(c_stream, events)
+        assert py_stream.message_raw == c_stream.message_raw
+    created = (b"response.created", json.dumps({"type": "response.created", "response": {
+        "id": "resp_1", "model": "gpt-5", "created_at": 7}}).encode())
+    kind = "response.output_text.delta"
+    odd: list[Any] = [
+        {"type": kind, "delta": "hi"}, {"type": kind, "delta": ""}, {"type": kind, "delta": 5},
+        {"type": kind}, {"type": [kind], "delta": "x"}, {"delta": "x"}, [kind],
+    ]
+    for obj in odd:
+        events = [created, (kind.encode(), json.dumps(obj).encode())]
+        assert _outcome(py.ResponsesStream("m"), events) == _outcome(
+            c.ResponsesStream("m"), events)
+
+
 def test_bedrock_twins_agree(both_bedrock_stream: tuple[ModuleType, ModuleType]) -> None:
     from literllm.eventstream import EventStreamDecoder, encode_event_message
 

@@ -126,22 +126,24 @@ async def test_a_whole_body_in_one_read_is_decoded_a_part_at_a_time() -> None:
 
     pieces = [f"piece {n} " for n in range(3000)]
     reply = ScriptedReply(text=pieces)
-    async with LocalProvider(api_key=KEY, reply=reply, pieces=(1 << 22, 1 << 22)) as server:
-        async with LlmClient(api_key=KEY, base_url=server.base_url) as client:
-            stream = await client.chat_stream("openai/gpt-4o", [{"role": "user", "content": "hi"}])
-            first = await stream.__anext__()
-            await asyncio.sleep(0.2)  # the rest of the body arrives meanwhile
-            second = await stream.__anext__()
-            waiting = len(stream._events) - stream._pos
-            assert waiting * 60 < DECODE_SIZE  # each of these events is over 60 bytes
-            rest = [chunk async for chunk in stream]
-            text = "".join(c.choices[0].delta.content or "" for c in [first, second, *rest]
-                           if c.choices)
-            assert text == "".join(pieces)
-            server.fault = Fault(malformed_at=2500)
-            broken = await client.chat_stream("openai/gpt-4o", [{"role": "user", "content": "x"}])
-            received = []
-            with pytest.raises(MalformedChunkError) as info:
-                async for chunk in broken:
-                    received.append(chunk)
-            assert info.value.chunks_received == len(received) > 2000
+    async with (
+        LocalProvider(api_key=KEY, reply=reply, pieces=(1 << 22, 1 << 22)) as server,
+        LlmClient(api_key=KEY, base_url=server.base_url) as client,
+    ):
+        stream = await client.chat_stream("openai/gpt-4o", [{"role": "user", "content": "hi"}])
+        first = await stream.__anext__()
+        await asyncio.sleep(0.2)  # the rest of the body arrives meanwhile
+        second = await stream.__anext__()
+        waiting = len(stream._events) - stream._pos
+        assert waiting * 60 < DECODE_SIZE  # each of these events is over 60 bytes
+        rest = [chunk async for chunk in stream]
+        text = "".join(c.choices[0].delta.content or "" for c in [first, second, *rest]
+                       if c.choices)
+        assert text == "".join(pieces)
+        server.fault = Fault(malformed_at=2500)
+        broken = await client.chat_stream("openai/gpt-4o", [{"role": "user", "content": "x"}])
+        received = []
+        with pytest.raises(MalformedChunkError) as info:
+            async for chunk in broken:
+                received.append(chunk)
+        assert info.value.chunks_received == len(received) > 2000

@@ -38,7 +38,7 @@ def test_setup_lists_every_pyx() -> None:
         ".".join(p.relative_to(ROOT).with_suffix("").parts) for p in pyx_files
     }
     assert set(_setup_extension_modules()) == on_disk
-    assert len(on_disk) == 9
+    assert len(on_disk) == 11
     for pyx in pyx_files:
         assert pyx.with_suffix(".pyi").exists(), f"{pyx.name} has no stub"
         twin = pyx.with_name(pyx.name.replace("_c.pyx", "_py.py"))
@@ -115,7 +115,8 @@ def test_sdist_carries_sources_and_installs(tmp_path: Path) -> None:
     assert any(n.endswith("literllm/providers/_slots.pxd") for n in names)
     for stem in ("_parsers/_sse_c", "_parsers/_eventstream_c", "providers/_openai_stream_c",
                  "providers/_anthropic_stream_c", "providers/_bedrock_stream_c",
-                 "providers/_cohere_stream_c", "providers/_gemini_stream_c"):
+                 "providers/_cohere_stream_c", "providers/_gemini_stream_c",
+                 "providers/_ollama_stream_c", "providers/_responses_stream_c"):
         assert any(n.endswith(f"literllm/{stem}.pyx") for n in names)
         assert any(n.endswith(f"literllm/{stem}.pyi") for n in names)
         assert not any(n.endswith(f"{stem}.c") for n in names), "generated C in the sdist"

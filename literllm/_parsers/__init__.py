@@ -62,7 +62,8 @@ else:
                 for suffix in importlib.machinery.EXTENSION_SUFFIXES
             )
             for name in ("_openai_stream_c", "_anthropic_stream_c", "_bedrock_stream_c",
-                         "_cohere_stream_c", "_gemini_stream_c")
+                         "_cohere_stream_c", "_gemini_stream_c", "_ollama_stream_c",
+                         "_responses_stream_c")
         ) and any(
             os.path.exists(os.path.join(os.path.dirname(folder), "_accumulate_c" + suffix))
             for suffix in importlib.machinery.EXTENSION_SUFFIXES

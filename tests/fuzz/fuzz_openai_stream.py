@@ -1,5 +1,5 @@
-"""Fuzz the stream adapters' twins (OpenAI, Anthropic, Bedrock, Cohere, Gemini) against each
-other."""
+"""Fuzz the stream adapters' twins (OpenAI, Anthropic, Bedrock, Cohere, Gemini, Ollama,
+Responses API) against each other."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import atheris
 with atheris.instrument_imports():
     from _harness import main, outcome
 
-    from literllm._parsers import EventStreamDecoder, SSEDecoder
-    from literllm.errors import EventStreamError, SSEError, StreamError
+    from literllm._parsers import EventStreamDecoder, NDJSONDecoder, SSEDecoder
+    from literllm.errors import EventStreamError, NDJSONError, SSEError, StreamError
     from literllm.providers import (
         _anthropic_stream_c,
         _anthropic_stream_py,
@@ -19,8 +19,12 @@ with atheris.instrument_imports():
         _cohere_stream_py,
         _gemini_stream_c,
         _gemini_stream_py,
+        _ollama_stream_c,
+        _ollama_stream_py,
         _openai_stream_c,
         _openai_stream_py,
+        _responses_stream_c,
+        _responses_stream_py,
     )
 
 DOCUMENTED = (StreamError,)
@@ -44,10 +48,16 @@ def run(stream: object, events: list[object]) -> list[object]:
 def test_one_input(data: bytes) -> None:
     if not data:
         return
-    which, payload = data[0] % 5, data[1:]
-    if which == 2:
+    which, payload = data[0] % 7, data[1:]
+    if which == 5:
         try:
-            events: list[object] = list(EventStreamDecoder().feed(payload))
+            events: list[object] = list(NDJSONDecoder().feed(payload))
+        except NDJSONError:
+            return
+        twins = (_ollama_stream_py.OllamaStream("m"), _ollama_stream_c.OllamaStream("m"))
+    elif which == 2:
+        try:
+            events = list(EventStreamDecoder().feed(payload))
         except EventStreamError:
             return
         twins = (_bedrock_stream_py.BedrockStream("m", "r"), _bedrock_stream_c.BedrockStream("m", "r"))
@@ -62,6 +72,9 @@ def test_one_input(data: bytes) -> None:
             twins = (_cohere_stream_py.CohereStream("m"), _cohere_stream_c.CohereStream("m"))
         elif which == 4:
             twins = (_gemini_stream_py.GeminiStream("m"), _gemini_stream_c.GeminiStream("m"))
+        elif which == 6:
+            twins = (_responses_stream_py.ResponsesStream("m"),
+                     _responses_stream_c.ResponsesStream("m"))
         else:
             twins = (_anthropic_stream_py.AnthropicStream("m"), _anthropic_stream_c.AnthropicStream("m"))
     py = outcome(lambda: run(twins[0], events), DOCUMENTED)

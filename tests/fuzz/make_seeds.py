@@ -14,13 +14,15 @@ def main(root: Path) -> None:
         "sse": [], "eventstream": [], "ndjson": [], "openai_stream": [],
     }
     for number, reply in enumerate(replies):
-        for name in ("openai", "anthropic", "gemini", "cohere"):
+        for name in ("openai", "anthropic", "gemini", "cohere", "openai_responses"):
             body = WIRE_FORMATS[name].stream_body(reply)[:4000]
             targets["sse"].append(bytes([number % 8]) + body)
-            selector = {"openai": 0, "cohere": 3, "gemini": 4}.get(name, 1)
+            selector = {"openai": 0, "cohere": 3, "gemini": 4, "openai_responses": 6}.get(name, 1)
             targets["openai_stream"].append(bytes([selector]) + body)
         if "ollama" in WIRE_FORMATS:
             targets["ndjson"].append(b"\x40" + WIRE_FORMATS["ollama"].stream_body(reply)[:4000])
+            targets["openai_stream"].append(
+                b"\x05" + WIRE_FORMATS["ollama"].stream_body(reply)[:4000])
         targets["ndjson"].append(b"\x10" + b'{"a":1}\r\n\n[2]\n{"b":')
         frames = WIRE_FORMATS["bedrock"].stream_body(reply)[:4000]
         targets["eventstream"].append(b"\x00" + frames)

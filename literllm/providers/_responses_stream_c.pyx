@@ -1,0 +1,109 @@
+# cython: language_level=3, embedsignature=True, auto_pickle=False
+"""OpenAI Responses API SSE events to chunks, compiled twin of ``_responses_stream_py``.
+
+Builds the common event (``response.output_text.delta`` with text) in C, filling the chunk's
+slots directly; every other event goes to the py twin's ``on_event``, whose state (id,
+model, tool calls, reasoning items, text received) this twin shares, so both give the same
+chunks and the same errors for every input.
+"""
+
+cimport cython
+from cpython.dict cimport PyDict_GetItem
+from cpython.object cimport PyObject
+
+import orjson
+
+from ._slots cimport ChunkLayout, chunk_layout, orjson_keys, text_chunk
+
+from ..types import ChatCompletionChunk, Delta, StreamChoice
+from ._base import SSE_CONTENT_TYPE
+from ._chunks import CHUNK_OBJECT
+from ._responses_stream_py import ResponsesStream as _PyTwin
+
+__all__ = ["ResponsesStream"]
+
+cdef ChunkLayout _LAYOUT = chunk_layout(Delta, StreamChoice, ChatCompletionChunk)
+cdef object _loads = orjson.loads
+cdef dict _KEYS = orjson_keys(
+    _loads,
+    b'{"type":0,"item_id":0,"output_index":0,"content_index":0,"delta":0,'
+    b'"logprobs":0,"sequence_number":0}',
+)
+cdef str _K_TYPE = _KEYS["type"]
+cdef str _K_DELTA = _KEYS["delta"]
+cdef str _CHUNK_OBJECT = CHUNK_OBJECT
+cdef str _TEXT_DELTA = "response.output_text.delta"
+cdef object _ZERO = 0
+
+
+@cython.final
+cdef class ResponsesStream:
+    """Chunks from one Responses API SSE response (see ``_responses_stream_py``)."""
+
+    cdef object _twin
+    cdef object _twin_on_event
+    cdef object _make
+    cdef object _id, _created, _model  # the twin's, re-read after each event it handles
+    cdef readonly object feed
+    cdef public list text_parts
+
+    content_type = SSE_CONTENT_TYPE
+
+    def __init__(self, model):
+        self._twin = _PyTwin(model)
+        self._twin_on_event = self._twin.on_event
+        self._make = self._twin._make
+        self._refresh()
+        self.feed = self._twin.feed
+        self.text_parts = self._twin.text_parts
+
+    @property
+    def done(self):
+        """A terminal event (``response.completed`` or ``response.incomplete``) arrived."""
+        return self._twin.done
+
+    @property
+    def message_raw(self):
+        """What the reply's ``Message.raw`` needs to go back as a turn (the py twin's)."""
+        return self._twin.message_raw
+
+    def on_event(self, event):
+        """The chunk of one ``(event_type, data)`` pair, or ``None``."""
+        # Mirrors _responses_stream_py.ResponsesStream.on_event for text deltas.
+        cdef PyObject* p
+        cdef tuple pair = <tuple?>event
+        try:
+            obj = _loads(pair[1])
+        except ValueError:
+            return self._delegate(event)  # the py twin's error
+        if type(obj) is dict:
+            p = PyDict_GetItem(<dict>obj, _K_TYPE)
+            if p != NULL and type(<object>p) is str and <str><object>p == _TEXT_DELTA:
+                p = PyDict_GetItem(<dict>obj, _K_DELTA)
+                if p != NULL and type(<object>p) is str:
+                    text = <object>p
+                    if not len(<str>text):
+                        return None
+                    self.text_parts.append(text)
+                    return text_chunk(
+                        &_LAYOUT, self._id, _CHUNK_OBJECT, self._created, self._model,
+                        _ZERO, text, None, None, None, None, obj, obj,
+                    )
+        return self._delegate(event)
+
+    cdef object _delegate(self, event):
+        try:
+            return self._twin_on_event(event)
+        finally:
+            self._refresh()
+
+    cdef int _refresh(self) except -1:
+        make = self._make
+        self._id = make.id
+        self._created = make.created
+        self._model = make.model
+        return 0
+
+    def finish(self):
+        """The body ended: complete only after ``response.completed`` (or ``.incomplete``)."""
+        self._twin.finish()
