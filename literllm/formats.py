@@ -17,7 +17,6 @@ from __future__ import annotations
 import base64
 import zlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -188,7 +187,6 @@ def _looks_like_ndjson(data: bytes) -> bool:
     return line in (b"{", b"[")
 
 
-@dataclass(frozen=True, slots=True)
 class StreamFormat:
     """One framing of a streamed body.
 
@@ -201,15 +199,34 @@ class StreamFormat:
     body's first bytes are in this format (``replay()`` of a body without a sidecar).
     """
 
-    name: str
-    content_type: str
-    suffix: str
-    keepalive: bytes
-    event_marker: bytes
-    transport: Callable[[], Any]
-    show_event: Callable[[Any], Any]
-    looks_like: Callable[[bytes], bool]
-    content_types: tuple[str, ...] = ()
+    # A plain class: a dataclass would cost its exec at import, on every client's first use.
+    __slots__ = ("content_type", "content_types", "event_marker", "keepalive", "looks_like",
+                 "name", "show_event", "suffix", "transport")
+
+    def __init__(  # noqa: PLR0917  (the fields, in the order the docs give them)
+        self,
+        name: str,
+        content_type: str,
+        suffix: str,
+        keepalive: bytes,
+        event_marker: bytes,
+        transport: Callable[[], Any],
+        show_event: Callable[[Any], Any],
+        looks_like: Callable[[bytes], bool],
+        content_types: tuple[str, ...] = (),
+    ) -> None:
+        self.name = name
+        self.content_type = content_type
+        self.suffix = suffix
+        self.keepalive = keepalive
+        self.event_marker = event_marker
+        self.transport = transport
+        self.show_event = show_event
+        self.looks_like = looks_like
+        self.content_types = content_types
+
+    def __repr__(self) -> str:
+        return f"StreamFormat({self.name!r}, {self.content_type!r})"
 
     def accepts(self, content_type: str) -> bool:
         """Whether a response's content type (parameters ignored) is this format's."""

@@ -3,7 +3,6 @@ suffix, keep-alive, how to show an event, and whether a body looks like it."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 
 import pytest
@@ -13,6 +12,7 @@ from literllm.formats import (
     EVENTSTREAM,
     NDJSON,
     SSE,
+    StreamFormat,
     format_for_content_type,
     formats,
     recording_suffix,
@@ -57,8 +57,8 @@ def test_content_types_suffixes_and_keepalives() -> None:
 def test_register_a_format_of_ones_own() -> None:
     with pytest.raises(ConfigurationError, match="exists"):
         register_format(SSE)
-    jsonl = dataclasses.replace(NDJSON, name="jsonseq", content_type="application/json-seq",
-                                content_types=())
+    jsonl = StreamFormat("jsonseq", "application/json-seq", ".jsonseq", b"\n", b"\n",
+                         NDJSON.transport, NDJSON.show_event, NDJSON.looks_like)
     try:
         assert register_format(jsonl) is jsonl
         assert format_for_content_type("application/json-seq") is jsonl

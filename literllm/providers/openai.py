@@ -28,12 +28,12 @@ from ._auth import KeyHeader
 from ._base import ErrorDetails, HttpRequest, error_details, header, join_url
 from ._events import quote
 from ._openai_stream_py import mistral_parts, usage_from
-from .responses import ResponsesAdapter, ResponsesStream, responses_only
 
 if TYPE_CHECKING:
     from . import Provider
     from ._base import Auth
     from ._openai_stream_py import OpenAIChatStream
+    from .responses import ResponsesAdapter, ResponsesStream
 elif IMPLEMENTATION == "c":
     from ._openai_stream_c import OpenAIChatStream
 else:
@@ -42,6 +42,8 @@ else:
 __all__ = ["OpenAIChatAdapter", "OpenAIChatStream", "outbound_messages"]
 
 _REQUEST_ID_HEADERS = ("x-request-id", "request-id")
+# Every model responses_only() accepts has one of these in its name.
+_RESPONSES_WORDS = ("-pro", "codex", "deep-research", "computer-use")
 
 
 def outbound_messages(messages: Sequence[MessageParam | Message]) -> Sequence[Any]:
@@ -84,9 +86,13 @@ class OpenAIChatAdapter:
 
     def _responses(self, model: str) -> ResponsesAdapter | None:
         """The Responses API adapter, for an OpenAI model that exists only there."""
-        if self._provider.name == "openai" and responses_only(model):
-            return ResponsesAdapter(self._provider)
-        return None
+        if self._provider.name != "openai" or not any(
+            word in model for word in _RESPONSES_WORDS
+        ):
+            return None  # without importing the Responses API for every other model
+        from .responses import ResponsesAdapter, responses_only
+
+        return ResponsesAdapter(self._provider) if responses_only(model) else None
 
     def chat_request(
         self,
