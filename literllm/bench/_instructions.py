@@ -19,7 +19,14 @@ import sys
 import tempfile
 from typing import Any
 
-from .client import FORMATS, _aiohttp_runner, _literllm_runner, local_server
+from .client import (
+    FORMATS,
+    _adapter_runner,
+    _aiohttp_runner,
+    _async_generator_runner,
+    _literllm_runner,
+    local_server,
+)
 
 __all__ = ["run_instruction_counts"]
 
@@ -28,7 +35,8 @@ _TOTALS = re.compile(rb"^(?:summary|totals):\s+(\d+)", re.M)
 
 def _child(kind: str, provider: str, suffix: str, root_url: str, n_chunks: int) -> int:
     """Stream once (in the traced process); print the items streamed."""
-    runner = _literllm_runner if kind == "literllm" else _aiohttp_runner
+    runner = {"literllm": _literllm_runner, "floor": _aiohttp_runner,
+              "asyncgen": _async_generator_runner, "adapter": _adapter_runner}[kind]
     run, close = runner(provider, suffix)
     loop = asyncio.new_event_loop()
     try:
@@ -83,17 +91,29 @@ def run_instruction_counts(*, quick: bool, skipped: list[str]) -> list[Any]:
     results: list[Any] = []
     print(f"\nInstructions per chunk (callgrind; {n_chunks} and {3 * n_chunks}-chunk streams, "
           "the difference over the chunks between)")
-    print(f"  {'format':<40} {'literllm Ir':>12} {'floor Ir':>10} {'x floor':>8}")
+    print("  adapter: the stream adapter alone on the floor's reads; async-gen: the floor's "
+          "reads through an async generator of prebuilt objects; ChatStream: literllm minus "
+          "the floor, the adapter's share and the async generator's")
+    print(f"  {'format':<38} {'literllm':>9} {'floor':>7} {'x floor':>8} {'adapter':>8} "
+          f"{'async-gen':>10} {'ChatStream':>11}")
     with local_server() as base_url:
         root_url = base_url.removesuffix("/v1")
         for title, provider, suffix in FORMATS:
-            ours = _per_chunk("literllm", provider, suffix, root_url, n_chunks)
-            floor = _per_chunk("floor", provider, suffix, root_url, n_chunks)
-            print(f"  {title:<40} {ours:>12,.0f} {floor:>10,.0f} {ours / floor:>7.1f}x")
+            ours, floor, adapter, generator = (
+                _per_chunk(kind, provider, suffix, root_url, n_chunks)
+                for kind in ("literllm", "floor", "adapter", "asyncgen")
+            )
+            adapter_share = adapter - floor
+            generator_share = generator - floor
+            stream_share = ours - floor - adapter_share - generator_share
+            print(f"  {title:<38} {ours:>9,.0f} {floor:>7,.0f} {ours / floor:>7.1f}x "
+                  f"{adapter_share:>8,.0f} {generator_share:>10,.0f} {stream_share:>11,.0f}")
             results.append(Result(
                 f"instructions-{provider}", "literllm", "1-16KiB", 0.0, 0, 3 * n_chunks,
-                {"ir_per_chunk": ours, "floor_ir_per_chunk": floor,
-                 "x_floor": ours / floor},
+                {"ir_per_chunk": ours, "floor_ir_per_chunk": floor, "x_floor": ours / floor,
+                 "adapter_ir_per_chunk": adapter_share,
+                 "async_generator_ir_per_chunk": generator_share,
+                 "chat_stream_ir_per_chunk": stream_share},
             ))
     return results
 

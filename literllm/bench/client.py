@@ -212,6 +212,74 @@ def _aiohttp_runner(provider: str, suffix: str) -> tuple[Runner, Callable[[], Aw
     return run, close
 
 
+def _async_generator_runner(
+    provider: str, suffix: str
+) -> tuple[Runner, Callable[[], Awaitable[None]]]:
+    """The floor's reads, with an async generator yielding one prebuilt object per event:
+    what delivering chunks through ``async for`` costs by itself."""
+    import aiohttp
+
+    session: list[aiohttp.ClientSession] = []
+    prebuilt = object()
+
+    async def events(content: Any, marker: bytes) -> AsyncIterator[object]:
+        async for data in content.iter_any():
+            for _ in range(data.count(marker)):
+                yield prebuilt
+
+    async def run(root_url: str, model: str) -> tuple[int, float]:
+        if not session:
+            session.append(aiohttp.ClientSession())
+        request, stream_format = await _floor_request(provider, root_url + suffix, model)
+        start = time.perf_counter()
+        async with session[0].post(
+            request.url, data=request.body, headers=request.headers
+        ) as response:
+            return await _count(events(response.content, stream_format.event_marker), start)
+
+    async def close() -> None:
+        for s in session:
+            await s.close()
+
+    return run, close
+
+
+def _adapter_runner(provider: str, suffix: str) -> tuple[Runner, Callable[[], Awaitable[None]]]:
+    """The floor's reads, each read then fed to the provider's stream adapter directly (no
+    ChatStream, no accumulator): what the adapter costs by itself."""
+    import aiohttp
+
+    from ..providers import get_provider
+
+    session: list[aiohttp.ClientSession] = []
+
+    async def run(root_url: str, model: str) -> tuple[int, float]:
+        if not session:
+            session.append(aiohttp.ClientSession())
+        request, _ = await _floor_request(provider, root_url + suffix, model)
+        stream = get_provider(provider).load_adapter().new_stream(model, None)
+        on_event = stream.on_event
+        start = time.perf_counter()
+        first = 0.0
+        count = 0
+        async with session[0].post(
+            request.url, data=request.body, headers=request.headers
+        ) as response:
+            async for data in response.content.iter_any():
+                for event in stream.feed(data):
+                    if on_event(event) is not None:
+                        if not count:
+                            first = time.perf_counter() - start
+                        count += 1
+        return count, first
+
+    async def close() -> None:
+        for s in session:
+            await s.close()
+
+    return run, close
+
+
 def _anthropic_runner() -> tuple[Runner, Callable[[], Awaitable[None]]] | str:
     try:
         import anthropic
