@@ -72,67 +72,52 @@ def openai_stream(request: pytest.FixtureRequest) -> ModuleType:
     return _twin("openai_stream", request.param, request.config, package="providers")
 
 
+def _both_adapter_twins(topic: str, config: pytest.Config) -> tuple[ModuleType, ModuleType]:
+    """(py, c) twins of a stream adapter, for differential tests."""
+    return (_twin(topic, "py", config, package="providers"),
+            _twin(topic, "c", config, package="providers"))
+
+
 @pytest.fixture(scope="session")
 def both_anthropic_stream(pytestconfig: pytest.Config) -> tuple[ModuleType, ModuleType]:
-    """(py, c) Anthropic stream adapter twins, for differential tests."""
-    return (
-        _twin("anthropic_stream", "py", pytestconfig, package="providers"),
-        _twin("anthropic_stream", "c", pytestconfig, package="providers"),
-    )
+    """(py, c) Anthropic stream adapter twins."""
+    return _both_adapter_twins("anthropic_stream", pytestconfig)
 
 
 @pytest.fixture(scope="session")
 def both_bedrock_stream(pytestconfig: pytest.Config) -> tuple[ModuleType, ModuleType]:
-    """(py, c) Bedrock stream adapter twins, for differential tests."""
-    return (
-        _twin("bedrock_stream", "py", pytestconfig, package="providers"),
-        _twin("bedrock_stream", "c", pytestconfig, package="providers"),
-    )
+    """(py, c) Bedrock stream adapter twins."""
+    return _both_adapter_twins("bedrock_stream", pytestconfig)
 
 
 @pytest.fixture(scope="session")
 def both_cohere_stream(pytestconfig: pytest.Config) -> tuple[ModuleType, ModuleType]:
-    """(py, c) Cohere stream adapter twins, for differential tests."""
-    return (
-        _twin("cohere_stream", "py", pytestconfig, package="providers"),
-        _twin("cohere_stream", "c", pytestconfig, package="providers"),
-    )
+    """(py, c) Cohere stream adapter twins."""
+    return _both_adapter_twins("cohere_stream", pytestconfig)
 
 
 @pytest.fixture(scope="session")
 def both_gemini_stream(pytestconfig: pytest.Config) -> tuple[ModuleType, ModuleType]:
-    """(py, c) Gemini stream adapter twins, for differential tests."""
-    return (
-        _twin("gemini_stream", "py", pytestconfig, package="providers"),
-        _twin("gemini_stream", "c", pytestconfig, package="providers"),
-    )
+    """(py, c) Gemini stream adapter twins."""
+    return _both_adapter_twins("gemini_stream", pytestconfig)
 
 
 @pytest.fixture(scope="session")
 def both_ollama_stream(pytestconfig: pytest.Config) -> tuple[ModuleType, ModuleType]:
-    """(py, c) Ollama stream adapter twins, for differential tests."""
-    return (
-        _twin("ollama_stream", "py", pytestconfig, package="providers"),
-        _twin("ollama_stream", "c", pytestconfig, package="providers"),
-    )
+    """(py, c) Ollama stream adapter twins."""
+    return _both_adapter_twins("ollama_stream", pytestconfig)
 
 
 @pytest.fixture(scope="session")
 def both_responses_stream(pytestconfig: pytest.Config) -> tuple[ModuleType, ModuleType]:
-    """(py, c) Responses API stream adapter twins, for differential tests."""
-    return (
-        _twin("responses_stream", "py", pytestconfig, package="providers"),
-        _twin("responses_stream", "c", pytestconfig, package="providers"),
-    )
+    """(py, c) Responses API stream adapter twins."""
+    return _both_adapter_twins("responses_stream", pytestconfig)
 
 
 @pytest.fixture(scope="session")
 def both_openai_stream(pytestconfig: pytest.Config) -> tuple[ModuleType, ModuleType]:
-    """(py, c) OpenAI stream adapter twins, for differential tests."""
-    return (
-        _twin("openai_stream", "py", pytestconfig, package="providers"),
-        _twin("openai_stream", "c", pytestconfig, package="providers"),
-    )
+    """(py, c) OpenAI stream adapter twins."""
+    return _both_adapter_twins("openai_stream", pytestconfig)
 
 
 @pytest.fixture(scope="session")

@@ -148,17 +148,26 @@ def _odd_sse_events() -> list[tuple[bytes, bytes]]:
     return [(b"content_block_delta", json.dumps(o).encode()) for o in odd]
 
 
+def _assert_twins_agree(
+    py_class: Any, c_class: Any, sequences: list[list[Any]], *args: Any
+) -> None:
+    """Each event sequence through a fresh stream of each twin: the same chunks, errors,
+    text and completion, and the same ``message_raw`` where the twins have one."""
+    for events in sequences:
+        py_stream, c_stream = py_class("m", *args), c_class("m", *args)
+        assert _outcome(py_stream, events) == _outcome(c_stream, events)
+        assert getattr(py_stream, "message_raw", None) == getattr(c_stream, "message_raw", None)
+
+
+def _differential_events(wire: str, provider: str | None = None) -> list[list[Any]]:
+    """The transport events of every differential body of a wire."""
+    return [_events_of(provider or wire, body) for body in _differential_bodies(wire)]
+
+
 def test_anthropic_twins_agree(both_anthropic_stream: tuple[ModuleType, ModuleType]) -> None:
     py, c = both_anthropic_stream
-    for body in _differential_bodies("anthropic"):
-        events = _events_of("anthropic", body)
-        assert _outcome(py.AnthropicStream("m"), events) == _outcome(
-            c.AnthropicStream("m"), events
-        )
-    for event in _odd_sse_events():
-        assert _outcome(py.AnthropicStream("m"), [event]) == _outcome(
-            c.AnthropicStream("m"), [event]
-        )
+    sequences = _differential_events("anthropic") + [[event] for event in _odd_sse_events()]
+    _assert_twins_agree(py.AnthropicStream, c.AnthropicStream, sequences)
 
 
 def _odd_cohere_events() -> list[tuple[bytes, bytes]]:
@@ -180,14 +189,9 @@ def _odd_cohere_events() -> list[tuple[bytes, bytes]]:
 
 def test_cohere_twins_agree(both_cohere_stream: tuple[ModuleType, ModuleType]) -> None:
     py, c = both_cohere_stream
-    for body in _differential_bodies("cohere"):
-        events = _events_of("cohere", body)
-        assert _outcome(py.CohereStream("m"), events) == _outcome(c.CohereStream("m"), events)
     start = (b"message-start", b'{"type": "message-start", "id": "msg-9"}')
-    for event in _odd_cohere_events():
-        assert _outcome(py.CohereStream("m"), [start, event]) == _outcome(
-            c.CohereStream("m"), [start, event]
-        )
+    sequences = _differential_events("cohere") + [[start, e] for e in _odd_cohere_events()]
+    _assert_twins_agree(py.CohereStream, c.CohereStream, sequences)
 
 
 def _odd_gemini_events() -> list[tuple[bytes, bytes]]:
@@ -217,24 +221,17 @@ def _odd_gemini_events() -> list[tuple[bytes, bytes]]:
 
 def test_gemini_twins_agree(both_gemini_stream: tuple[ModuleType, ModuleType]) -> None:
     py, c = both_gemini_stream
-    for body in _differential_bodies("gemini"):
-        events = _events_of("gemini", body)
-        assert _outcome(py.GeminiStream("m"), events) == _outcome(c.GeminiStream("m"), events)
     first = (b"message", json.dumps({"candidates": [{"content": {"parts": [{"text": "one "}]}}],
                                      "responseId": "r1", "modelVersion": "m1"}).encode())
-    for event in _odd_gemini_events():
-        for before in ([], [first], [first, first]):
-            events = [*before, event, *before]
-            py_stream, c_stream = py.GeminiStream("m"), c.GeminiStream("m")
-            assert _outcome(py_stream, events) == _outcome(c_stream, events)
-            assert py_stream.message_raw == c_stream.message_raw
+    sequences = _differential_events("gemini") + [
+        [*before, event, *before]
+        for event in _odd_gemini_events() for before in ([], [first], [first, first])
+    ]
+    _assert_twins_agree(py.GeminiStream, c.GeminiStream, sequences)
 
 
 def test_ollama_twins_agree(both_ollama_stream: tuple[ModuleType, ModuleType]) -> None:
     py, c = both_ollama_stream
-    for body in _differential_bodies("ollama"):
-        events = _events_of("ollama_chat", body)
-        assert _outcome(py.OllamaStream("m"), events) == _outcome(c.OllamaStream("m"), events)
     common = {"model": "m", "message": {"role": "assistant", "content": "hi"}, "done": False}
     odd: list[Any] = [
         common,
@@ -250,20 +247,14 @@ def test_ollama_twins_agree(both_ollama_stream: tuple[ModuleType, ModuleType]) -
         ["message"],
         "text",
     ]
-    for obj in odd:
-        lines = [json.dumps(obj).encode(), json.dumps(common).encode()]
-        assert _outcome(py.OllamaStream("m"), lines) == _outcome(c.OllamaStream("m"), lines)
-    for line in (b"not json", b'{"message": {"role": "assistant", "content": "x\n'):
-        assert _outcome(py.OllamaStream("m"), [line]) == _outcome(c.OllamaStream("m"), [line])
+    sequences = _differential_events("ollama", "ollama_chat") + [
+        [json.dumps(obj).encode(), json.dumps(common).encode()] for obj in odd
+    ] + [[b"not json"], [b'{"message": {"role": "assistant", "content": "x\n']]
+    _assert_twins_agree(py.OllamaStream, c.OllamaStream, sequences)
 
 
 def test_responses_twins_agree(both_responses_stream: tuple[ModuleType, ModuleType]) -> None:
     py, c = both_responses_stream
-    for body in _differential_bodies("openai_responses"):
-        events = _events_of("openai_responses", body)
-        py_stream, c_stream = py.ResponsesStream("m"), c.ResponsesStream("m")
-        assert _outcome(py_stream, events) == _outcome(c_stream, events)
-        assert py_stream.message_raw == c_stream.message_raw
     created = (b"response.created", json.dumps({"type": "response.created", "response": {
         "id": "resp_1", "model": "gpt-5", "created_at": 7}}).encode())
     kind = "response.output_text.delta"
@@ -271,10 +262,10 @@ def test_responses_twins_agree(both_responses_stream: tuple[ModuleType, ModuleTy
         {"type": kind, "delta": "hi"}, {"type": kind, "delta": ""}, {"type": kind, "delta": 5},
         {"type": kind}, {"type": [kind], "delta": "x"}, {"delta": "x"}, [kind],
     ]
-    for obj in odd:
-        events = [created, (kind.encode(), json.dumps(obj).encode())]
-        assert _outcome(py.ResponsesStream("m"), events) == _outcome(
-            c.ResponsesStream("m"), events)
+    sequences = _differential_events("openai_responses") + [
+        [created, (kind.encode(), json.dumps(obj).encode())] for obj in odd
+    ]
+    _assert_twins_agree(py.ResponsesStream, c.ResponsesStream, sequences)
 
 
 def test_bedrock_twins_agree(both_bedrock_stream: tuple[ModuleType, ModuleType]) -> None:
@@ -287,12 +278,11 @@ def test_bedrock_twins_agree(both_bedrock_stream: tuple[ModuleType, ModuleType])
     for payload in (b'{"delta": {"text": 5}}', b'{"delta": "x"}', b"[1]", b"{}", b"nope",
                     b'{"contentBlockIndex": 0, "delta": {"text": "ok"}}'):
         bodies.append(encode_event_message(headers, payload))
+    sequences = []
     for body in bodies:
         decoder = EventStreamDecoder()
         try:
-            events = decoder.feed(body)
+            sequences.append(list(decoder.feed(body)))
         except Exception:
             continue  # a cut frame: nothing for the adapters to see
-        assert _outcome(py.BedrockStream("m", "r"), events) == _outcome(
-            c.BedrockStream("m", "r"), events
-        )
+    _assert_twins_agree(py.BedrockStream, c.BedrockStream, sequences, "r")
