@@ -21,9 +21,8 @@ from .errors import APIConnectionError, APITimeoutError, LiterLlmError, ProxyErr
 __all__ = ["InternalTimeout", "is_network_error", "network_errors"]
 
 PROXY_HINTS = {
-    407: " (proxy authentication required: give the credentials in the proxy URL, "
-         "http://user:password@host:port)",
-    403: " (the proxy does not allow this destination)",
+    407: " (proxy authentication required: check the user and password in HTTPS_PROXY/"
+    "HTTP_PROXY)",
 }
 
 

@@ -90,8 +90,6 @@ def _client_timeout(
     )
 
 
-
-
 def _proxy_headers(proxy: Proxy) -> dict[str, str] | None:
     """``Proxy-Authorization`` for a proxy URL's credentials (aiohttp sends it on ``CONNECT``,
     or with a plain-http request). Not aiohttp's ``proxy_auth``: 3.14 deprecates ``BasicAuth``."""
