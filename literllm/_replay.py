@@ -17,14 +17,13 @@ from typing import IO, Any
 
 from ._accumulate import StreamAccumulator, completion_of
 from .errors import ConfigurationError, MalformedChunkError, StreamError
-from .formats import EVENTSTREAM, StreamFormat, format_for_content_type, sniff_format
+from .formats import StreamFormat, format_for_content_type, sniff_format
 from .providers import get_provider, provider_names
 from .types import ChatCompletion, ChatCompletionChunk
 
 __all__ = [
     "MAX_REPLAY_SIZE",
     "Source",
-    "looks_like_eventstream",
     "read_regular_file",
     "read_source",
     "replay",
@@ -92,11 +91,6 @@ def read_source(source: Source, limit: int = MAX_REPLAY_SIZE) -> bytes:
     if len(data) > limit:
         raise ConfigurationError(f"the recording is larger than {limit:,} bytes")
     return data
-
-
-def looks_like_eventstream(data: bytes) -> bool:
-    """Whether ``data`` starts with an AWS EventStream prelude whose CRC checks."""
-    return EVENTSTREAM.looks_like(data)
 
 
 def _from_sidecar(source: Source, provider: str | None, model: str) -> tuple[str, str]:
