@@ -181,35 +181,50 @@ async def _floor_request(
     return request, format_for_content_type(adapter.new_stream(model, None).content_type)
 
 
-def _aiohttp_runner(provider: str, suffix: str) -> tuple[Runner, Callable[[], Awaitable[None]]]:
+def _floor_runner(
+    provider: str,
+    suffix: str,
+    consume: Callable[[Any, StreamFormat, str, float], Awaitable[tuple[int, float]]],
+) -> tuple[Runner, Callable[[], Awaitable[None]]]:
+    """literllm's own request sent over a plain aiohttp session; ``consume(response,
+    stream_format, model, start)`` reads the response and says what it counted."""
     import aiohttp
 
     session: list[aiohttp.ClientSession] = []
 
     async def run(root_url: str, model: str) -> tuple[int, float]:
-        # The floor: the same request, the body read as raw bytes, events counted by the
-        # wire format's marker.
         if not session:
             session.append(aiohttp.ClientSession())
         request, stream_format = await _floor_request(provider, root_url + suffix, model)
-        marker = stream_format.event_marker
         start = time.perf_counter()
-        first = 0.0
-        count = 0
         async with session[0].post(
             request.url, data=request.body, headers=request.headers
         ) as response:
-            async for data in response.content.iter_any():
-                if not first:
-                    first = time.perf_counter() - start
-                count += data.count(marker)
-        return count, first
+            return await consume(response, stream_format, model, start)
 
     async def close() -> None:
         for s in session:
             await s.close()
 
     return run, close
+
+
+def _aiohttp_runner(provider: str, suffix: str) -> tuple[Runner, Callable[[], Awaitable[None]]]:
+    """The floor: the body read as raw bytes, events counted by the wire format's marker."""
+
+    async def consume(
+        response: Any, stream_format: StreamFormat, model: str, start: float
+    ) -> tuple[int, float]:
+        marker = stream_format.event_marker
+        first = 0.0
+        count = 0
+        async for data in response.content.iter_any():
+            if not first:
+                first = time.perf_counter() - start
+            count += data.count(marker)
+        return count, first
+
+    return _floor_runner(provider, suffix, consume)
 
 
 def _async_generator_runner(
@@ -217,9 +232,6 @@ def _async_generator_runner(
 ) -> tuple[Runner, Callable[[], Awaitable[None]]]:
     """The floor's reads, with an async generator yielding one prebuilt object per event:
     what delivering chunks through ``async for`` costs by itself."""
-    import aiohttp
-
-    session: list[aiohttp.ClientSession] = []
     prebuilt = object()
 
     async def events(content: Any, marker: bytes) -> AsyncIterator[object]:
@@ -227,57 +239,35 @@ def _async_generator_runner(
             for _ in range(data.count(marker)):
                 yield prebuilt
 
-    async def run(root_url: str, model: str) -> tuple[int, float]:
-        if not session:
-            session.append(aiohttp.ClientSession())
-        request, stream_format = await _floor_request(provider, root_url + suffix, model)
-        start = time.perf_counter()
-        async with session[0].post(
-            request.url, data=request.body, headers=request.headers
-        ) as response:
-            return await _count(events(response.content, stream_format.event_marker), start)
+    async def consume(
+        response: Any, stream_format: StreamFormat, model: str, start: float
+    ) -> tuple[int, float]:
+        return await _count(events(response.content, stream_format.event_marker), start)
 
-    async def close() -> None:
-        for s in session:
-            await s.close()
-
-    return run, close
+    return _floor_runner(provider, suffix, consume)
 
 
 def _adapter_runner(provider: str, suffix: str) -> tuple[Runner, Callable[[], Awaitable[None]]]:
     """The floor's reads, each read then fed to the provider's stream adapter directly (no
     ChatStream, no accumulator): what the adapter costs by itself."""
-    import aiohttp
-
     from ..providers import get_provider
 
-    session: list[aiohttp.ClientSession] = []
-
-    async def run(root_url: str, model: str) -> tuple[int, float]:
-        if not session:
-            session.append(aiohttp.ClientSession())
-        request, _ = await _floor_request(provider, root_url + suffix, model)
+    async def consume(
+        response: Any, stream_format: StreamFormat, model: str, start: float
+    ) -> tuple[int, float]:
         stream = get_provider(provider).load_adapter().new_stream(model, None)
         on_event = stream.on_event
-        start = time.perf_counter()
         first = 0.0
         count = 0
-        async with session[0].post(
-            request.url, data=request.body, headers=request.headers
-        ) as response:
-            async for data in response.content.iter_any():
-                for event in stream.feed(data):
-                    if on_event(event) is not None:
-                        if not count:
-                            first = time.perf_counter() - start
-                        count += 1
+        async for data in response.content.iter_any():
+            for event in stream.feed(data):
+                if on_event(event) is not None:
+                    if not count:
+                        first = time.perf_counter() - start
+                    count += 1
         return count, first
 
-    async def close() -> None:
-        for s in session:
-            await s.close()
-
-    return run, close
+    return _floor_runner(provider, suffix, consume)
 
 
 def _anthropic_runner() -> tuple[Runner, Callable[[], Awaitable[None]]] | str:
