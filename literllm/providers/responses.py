@@ -224,8 +224,8 @@ class ResponsesAdapter:
         self._provider = provider
 
     def url(self, base_url: str | None, options: Mapping[str, Any]) -> str:
-        base = base_url or options.get("base_url") or self._provider.base_url
-        return join_url(str(base), "/responses")
+        # base_url is the resolved one (provider_options, the client's, OPENAI_BASE_URL).
+        return join_url(base_url or self._provider.base_url, "/responses")
 
     def chat_request(
         self,
