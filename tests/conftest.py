@@ -121,6 +121,12 @@ def both_openai_stream(pytestconfig: pytest.Config) -> tuple[ModuleType, ModuleT
 
 
 @pytest.fixture(scope="session")
+def c_openai_stream(pytestconfig: pytest.Config) -> ModuleType:
+    """The compiled OpenAI stream twin alone, for what only it has (its scanner)."""
+    return _twin("openai_stream", "c", pytestconfig, package="providers")
+
+
+@pytest.fixture(scope="session")
 def both_sse(pytestconfig: pytest.Config) -> tuple[ModuleType, ModuleType]:
     """(py, c) SSE twins, for differential tests."""
     return _twin("sse", "py", pytestconfig), _twin("sse", "c", pytestconfig)

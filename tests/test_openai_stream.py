@@ -216,3 +216,195 @@ def test_chunks_built_without_init_are_ordinary_dataclasses(openai_stream: Modul
     chunk.model = "changed"  # mutable like every other instance
     assert chunk.model == "changed"
     assert repr(chunk).startswith("ChatCompletionChunk(id='a'")
+
+
+# The compiled twin reads the common chunk shape straight from the bytes (its scanner) and
+# leaves every other document to orjson. Each document below goes through both twins: the
+# same chunk, raw, delta raw, text and error, whichever path the compiled twin took.
+
+_BASE = (b'{"id":"c1","object":"chat.completion.chunk","created":17,"model":"m",'
+         b'"choices":[{"index":0,"delta":{"content":%s},"logprobs":null,"finish_reason":null}]}')
+_CONTENTS = [
+    b'"hi"', b'""', b'null', b'"a\\nb\\tc\\rd\\be\\ff\\/g\\\\h"', b'"q\\"uote"', b'"\\u00e9\\u4e2d"',
+    b'"\\u0000"', b'"\\ud83d\\ude00"', b'"\\ud800"', b'"\\udc00x"', "\"é中😀\"".encode(),
+    b'"\xff"', b'"\xed\xa0\x80"', b'"\xc3"', b'"tab\there"', b'"\x7f"', b'"\\x41"', b'"\\u12"',
+    b'"\\u12g4"', b'5', b'true', b'[]', b'{}', b'"' + b"long " * 100 + b'"',
+    b'"' + "é".encode() * 300 + b'"', b'"' + b"\\n" * 300 + b'"', b'"' + b"\\u4e2d" * 100 + b'"',
+    b'"unterminated', b'"trailing backslash\\"', b'"12345678\\"', b'"1234567\\u00e9"',
+]
+_TOP = (b'{"id":"c1","object":"chat.completion.chunk","created":17,"model":"m",%s'
+        b'"choices":[{"index":0,"delta":{"content":"x"}}]}')
+_TOP_MEMBERS = [
+    b'"service_tier":"default",', b'"obfuscation":"a\\"b",', b'"n":1,', b'"f":1.5,', b'"e":1e5,',
+    b'"big":123456789012345678901,', b'"neg":-3,', b'"lz":01,', b'"o":{},', b'"a":[1],',
+    b'"t":true,', b'"fa":false,', b'"nu":null,', b'"bad":nul,', b'"ue":"\xff",', b'"u":"\\ud800",',
+    b'"usage":null,', b'"usage":{},', b'"usage":0,', b'"usage":{"total_tokens":3},',
+    b'"error":null,', b'"error":{"message":"x"},', b'"x_groq":{"usage":{"prompt_tokens":1}},',
+    b'"x_groq":null,', b'"id":"again",', b'"choices":[],', b'"model":"m2",', b'"\\u0069d":"e",',
+    b'"\xc3\xa9":1,', b'"k\\u0000":1,', b'"":1,', b'"sp" : "x" ,', b'"id":5,', b'"id":null,',
+    b'"created":null,', b'"created":0,', b'"created":-1,', b'"created":1.5,', b'"created":"x",',
+    b'"created":12345678901234567890,', b'"created":-0,', b'"system_fingerprint":"",',
+    b'"system_fingerprint":null,', b'"system_fingerprint":3,', b'"system_fingerprint":"fp",',
+    b'"object":"",', b'"object":null,', b'"model":"",', b'"model":"\\u00e9",', b'"model":"\xe4\xb8\xad",',
+]
+_DOCUMENTS = [
+    *(_BASE % content for content in _CONTENTS),
+    *(_TOP.replace(b'"id":"c1",', b"") % member for member in _TOP_MEMBERS),
+    *(_TOP % member for member in _TOP_MEMBERS),
+    *(json.dumps(json.loads(_BASE % b'"x"'), indent=indent).encode() for indent in (None, 0, 2, "\t")),
+    *(_BASE % b'"x"').replace(b",", b" ,\r\n\t"), (_BASE % b'"x"').replace(b":", b" : "),
+    b" \n" + _BASE % b'"x"' + b" \n", _BASE % b'"x"' + b"x", _BASE % b'"x"' + b",",
+    b"\xef\xbb\xbf" + _BASE % b'"x"', b"", b"{}", b"[]", b"null", b'"x"',
+    _BASE.replace(b'"index":0', b'"index":1') % b'"x"',
+    _BASE.replace(b'"index":0', b'"index":-0') % b'"x"',
+    _BASE.replace(b'"index":0', b'"index":null') % b'"x"',
+    _BASE.replace(b'"index":0', b'"index":true') % b'"x"',
+    _BASE.replace(b'"index":0', b'"index":"0"') % b'"x"',
+    _BASE.replace(b'"index":0,', b"") % b'"x"',
+    _BASE.replace(b'"index":0,', b'"index":0,"index":1,') % b'"x"',
+    _BASE.replace(b'"logprobs":null', b'"logprobs":{"content":[]}') % b'"x"',
+    _BASE.replace(b'"logprobs":null', b'"logprobs":0') % b'"x"',
+    _BASE.replace(b'"finish_reason":null', b'"finish_reason":"stop"') % b'"x"',
+    _BASE.replace(b'"finish_reason":null', b'"finish_reason":5') % b'"x"',
+    _BASE.replace(b'"finish_reason":null', b'"finish_reason":"\\u00e9"') % b'"x"',
+    _BASE.replace(b'"finish_reason":null', b'"finish_reason":"a","finish_reason":null') % b'"x"',
+    _BASE.replace(b'"finish_reason":null', b'"native_finish_reason":"STOP"') % b'"x"',
+    _BASE.replace(b'"finish_reason":null', b'"stop_reason":{"a":1}') % b'"x"',
+    _BASE.replace(b'"delta":{"content":%s},', b""),
+    _BASE.replace(b'{"content":%s}', b"{}"),
+    _BASE.replace(b'{"content":%s}', b'{"content":"a","role":"assistant"}'),
+    _BASE.replace(b'{"content":%s}', b'{"role":"assistant","content":"a"}'),
+    _BASE.replace(b'{"content":%s}', b'{"content":"a","content":"b"}'),
+    _BASE.replace(b'{"content":%s}', b'{ "content" : "a" }'),
+    _BASE.replace(b'"delta":{"content":%s}', b'"delta":{"content":"a"},"delta":{"content":"b"}'),
+    _BASE.replace(b'"delta":{"content":%s}', b'"delta":null'),
+    _BASE.replace(b'"delta":{"content":%s}', b'"delta":"text"'),
+    _TOP.replace(b'"choices":[{"index":0,"delta":{"content":"x"}}]', b'"choices":[{"delta":{"content":"x"}},{"index":1,"delta":{"content":"y"}}]') % b"",
+    _TOP.replace(b'[{"index":0,"delta":{"content":"x"}}]', b"{}") % b"",
+    _TOP.replace(b'[{"index":0,"delta":{"content":"x"}}]', b"[5]") % b"",
+    _TOP.replace(b'[{"index":0,"delta":{"content":"x"}}]', b"[{}]") % b"",
+    _TOP.replace(b'[{"index":0,"delta":{"content":"x"}}]', b'[{"index":0,"delta":{"content":"x"}} ]') % b"",
+    _TOP.replace(b'"choices"', b'"choices","choices"') % b"",
+]
+_DOCUMENTS += [(_BASE % b'"x"')[:cut] for cut in range(len(_BASE % b'"x"'))]  # every prefix
+
+
+def _outcome_of(module: ModuleType, adapter: Any, data: bytes) -> Any:
+    try:
+        chunk = adapter.on_event((b"message", data))
+    except Exception as exc:
+        return (type(exc).__name__, str(exc), getattr(exc, "raw", None))
+    fields = chunk.to_dict()
+    fields.pop("created")  # the clock when each twin started, for chunks without one
+    return (fields, chunk.created if chunk.created else 0, dict(chunk.raw),
+            [dict(c.delta.raw) if c.delta.raw is not None else None for c in chunk.choices],
+            list(adapter.text_parts))
+
+
+def _twin_outcomes(module: ModuleType, documents: list[bytes]) -> list[Any]:
+    """Each document in a fresh stream, then all of them in one stream (which reuses the
+    repeated ids and model names it read before)."""
+    alone = [_outcome_of(module, module.OpenAIChatStream(), data) for data in documents]
+    shared = module.OpenAIChatStream()
+    together = [_outcome_of(module, shared, data) for data in documents]
+    try:
+        shared.finish()
+        together.append("complete")
+    except StreamTruncatedError as exc:
+        together.append(str(exc))
+    together.append(list(shared.text_parts))
+    return [alone, together]
+
+
+def test_scanner_and_orjson_paths_agree(both_openai_stream: tuple[ModuleType, ModuleType]) -> None:
+    py, c = both_openai_stream
+    assert _twin_outcomes(c, _DOCUMENTS) == _twin_outcomes(py, _DOCUMENTS)
+
+
+def test_scanner_reads_the_common_shapes(c_openai_stream: ModuleType) -> None:
+    """The documents above do reach the scanner (so the test above can fail), and what it
+    leaves to orjson is what it should."""
+    adapter = c_openai_stream.OpenAIChatStream()
+    scanned = []
+    for data in _DOCUMENTS:
+        try:
+            chunk = adapter.on_event((b"message", data))
+        except Exception:
+            continue
+        scanned.append(type(chunk.raw).__name__ == "LazyJSONObject")
+    assert sum(scanned) >= 50 and not all(scanned)
+    lazy = adapter.on_event((b"message", _BASE % b'"\\u00e9 \xe4\xb8\xad \\n"'))
+    assert type(lazy.raw).__name__ == "LazyJSONObject"
+    assert lazy.choices[0].delta.content == "é 中 \n"
+    for leaves in (_BASE % b'"\\ud83d\\ude00"', _TOP % b'"usage":{},', _TOP % b'"error":null,',
+                   _TOP % b'"f":1.5,'):
+        assert type(adapter.on_event((b"message", leaves)).raw) is dict
+
+
+def test_scanner_gives_new_values_when_the_repeated_fields_change(c_openai_stream: ModuleType) -> None:
+    adapter = c_openai_stream.OpenAIChatStream()
+    first = adapter.on_event((b"message", _BASE % b'"a"'))
+    same = adapter.on_event((b"message", _BASE % b'"b"'))
+    assert same.id is first.id and same.model is first.model and same.created is first.created
+    changed = adapter.on_event((b"message", _BASE.replace(b'"c1"', b'"c2"').replace(
+        b'"m"', b'"n"').replace(b"17", b"18") % b'"c"'))
+    assert (changed.id, changed.model, changed.created) == ("c2", "n", 18)
+
+
+_mutations = st.lists(
+    st.tuples(st.sampled_from(["replace", "insert", "delete"]), st.integers(0, 400),
+              st.sampled_from([*b'"\\{}[]:,0123456789-.eEnulltrfas \n\t', 0, 0x7F, 0x80, 0xC3, 0xFF])),
+    min_size=1, max_size=3,
+)
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(base=st.sampled_from([_BASE % b'"hello \\"world\\""', _TOP % b'"service_tier":"default",',
+                             _BASE % b'"\\u00e9\xe4\xb8\xad"']),
+       mutations=_mutations)
+def test_scanner_agrees_on_mutated_documents(
+    both_openai_stream: tuple[ModuleType, ModuleType], base: bytes,
+    mutations: list[tuple[str, int, int]],
+) -> None:
+    data = bytearray(base)
+    for how, position, byte in mutations:
+        where = position % (len(data) + 1)
+        if how == "insert":
+            data[where:where] = bytes([byte])
+        elif where < len(data):
+            data[where:where + 1] = b"" if how == "delete" else bytes([byte])
+    py, c = both_openai_stream
+    documents = [bytes(data)]
+    assert _twin_outcomes(c, documents) == _twin_outcomes(py, documents)
+
+
+def test_lazy_raw_is_the_mapping_orjson_gives(c_openai_stream: ModuleType) -> None:
+    import copy
+    import dataclasses
+    import pickle
+    from collections.abc import Mapping
+
+    data = _TOP % b'"service_tier":"default",'
+    chunk = c_openai_stream.OpenAIChatStream().on_event((b"message", data))
+    raw, expected = chunk.raw, json.loads(data)
+    assert type(raw).__name__ == "LazyJSONObject" and isinstance(raw, Mapping)
+    assert raw == expected and expected == raw and (raw != expected) is False
+    assert raw != {**expected, "id": "other"}
+    assert raw != [1]
+    assert raw != None  # noqa: E711
+    assert raw["service_tier"] == "default" and raw.get("nope", 7) == 7 and "model" in raw
+    assert list(raw) == list(expected) and len(raw) == len(expected)
+    assert list(raw.keys()) == list(expected) and list(raw.values()) == list(expected.values())
+    assert dict(raw.items()) == expected and dict(raw) == expected
+    assert repr(raw) == repr(expected)
+    with pytest.raises(KeyError):
+        raw["nope"]
+    with pytest.raises(TypeError):
+        hash(raw)
+    assert chunk.extra == {"service_tier": "default"}
+    assert type(pickle.loads(pickle.dumps(raw))) is dict and pickle.loads(pickle.dumps(raw)) == expected
+    assert copy.deepcopy(raw) == expected and type(copy.copy(raw)) is dict
+    assert dataclasses.asdict(chunk)["raw"] == expected
+    assert json.loads(json.dumps(dict(raw))) == expected
+    again = c_openai_stream.OpenAIChatStream().on_event((b"message", data)).raw
+    assert raw == again

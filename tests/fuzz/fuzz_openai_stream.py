@@ -39,7 +39,9 @@ def run(stream: object, events: list[object]) -> list[object]:
         else:
             fields = chunk.to_dict()
             fields.pop("created", None)
-            out.append((fields, chunk.raw))
+            # raw may be decoded lazily (the OpenAI scanner): dict() decodes it here.
+            out.append((fields, dict(chunk.raw) if chunk.raw is not None else None,
+                        [c.delta.raw for c in chunk.choices]))
     stream.finish()  # type: ignore[attr-defined]
     out.append(list(stream.text_parts))  # type: ignore[attr-defined]
     return out
