@@ -388,6 +388,7 @@ def test_lazy_raw_is_the_mapping_orjson_gives(c_openai_stream: ModuleType) -> No
     chunk = c_openai_stream.OpenAIChatStream().on_event((b"message", data))
     raw, expected = chunk.raw, json.loads(data)
     assert type(raw).__name__ == "LazyJSONObject" and isinstance(raw, Mapping)
+    assert type(raw).__module__ == "literllm.providers._json_c"
     assert raw == expected and expected == raw and (raw != expected) is False
     assert raw != {**expected, "id": "other"}
     assert raw != [1]

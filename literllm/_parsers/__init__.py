@@ -61,7 +61,7 @@ else:
                 os.path.exists(os.path.join(folder, name + suffix))
                 for suffix in importlib.machinery.EXTENSION_SUFFIXES
             )
-            for name in ("_openai_stream_c", "_anthropic_stream_c", "_bedrock_stream_c",
+            for name in ("_json_c", "_openai_stream_c", "_anthropic_stream_c", "_bedrock_stream_c",
                          "_cohere_stream_c", "_gemini_stream_c", "_ollama_stream_c",
                          "_responses_stream_c")
         ) and any(

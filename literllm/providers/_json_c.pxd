@@ -1,0 +1,350 @@
+# cython: language_level=3
+# Reading JSON documents of one known shape straight from their bytes, shared by the compiled
+# adapter twins (each scans its common event with these steps), and the lazily decoded
+# ``raw`` those chunks carry (``LazyJSONObject``, implemented in _json_c.pyx).
+
+from cpython.exc cimport PyErr_Clear
+from cpython.mem cimport PyMem_Free, PyMem_Malloc
+from cpython.object cimport PyObject
+from cpython.ref cimport Py_DECREF
+from libc.stdint cimport uint64_t
+from libc.string cimport memcmp, memcpy
+
+
+cdef class LazyJSONObject:
+    cdef bytes _data
+    cdef dict _value
+    cdef dict _decoded(self)
+
+
+cdef extern from "Python.h":
+    PyObject* _new_text "PyUnicode_New"(Py_ssize_t size, Py_UCS4 maxchar)
+    PyObject* _decode_utf8 "PyUnicode_DecodeUTF8"(const char* data, Py_ssize_t size,
+                                                  const char* errors)
+    void* _text_data "PyUnicode_DATA"(object text)
+    bint _is_compact_ascii "PyUnicode_IS_COMPACT_ASCII"(object text)
+    Py_ssize_t _text_length "PyUnicode_GET_LENGTH"(object text)
+
+
+# The scanner's steps. Each takes the position of the next byte and returns the position
+# after what it read, or NULL when the document is not one it can read (not the shape, or
+# not JSON it checks): the caller then falls back to orjson. None raises, and none decides a
+# document is bad JSON; orjson does that on the fallback.
+
+ctypedef const unsigned char* Pos
+
+cdef enum ValueKind:
+    ABSENT, NULL_VALUE, STRING, INTEGER, OTHER
+
+ctypedef struct Value:
+    ValueKind kind
+    Pos start  # a string's bytes, between its quotes, escapes undone by _text
+    Py_ssize_t size
+    bint escaped
+    bint ascii
+    long long number
+
+
+cdef inline Pos skip_space(Pos p, Pos end) noexcept:
+    while p < end and (p[0] == c' ' or p[0] == c'\n' or p[0] == c'\r' or p[0] == c'\t'):
+        p += 1
+    return p
+
+
+cdef inline int _hex_digit(unsigned char c) noexcept:
+    if c'0' <= c <= c'9':
+        return c - c'0'
+    if c'a' <= c <= c'f':
+        return c - c'a' + 10
+    if c'A' <= c <= c'F':
+        return c - c'A' + 10
+    return -1
+
+
+cdef inline int _hex4(Pos p) noexcept:
+    """The code unit of four hex digits, or -1."""
+    cdef int value = 0, digit, i
+    for i in range(4):
+        digit = _hex_digit(p[i])
+        if digit < 0:
+            return -1
+        value = value * 16 + digit
+    return value
+
+
+cdef extern from *:
+    """
+    /* Reading eight bytes at a time needs a little-endian word and a count of trailing
+       zeros; elsewhere the scanner reads byte by byte. */
+    #if (defined(__GNUC__) || defined(__clang__)) && defined(__BYTE_ORDER__) \
+        && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    #define LITERLLM_WORDS 1
+    #define literllm_lowest_bit(word) __builtin_ctzll(word)
+    #else
+    #define LITERLLM_WORDS 0
+    #define literllm_lowest_bit(word) 0
+    #endif
+    #define LITERLLM_ONES 0x0101010101010101ULL
+    #define LITERLLM_HIGHS 0x8080808080808080ULL
+    #define LITERLLM_QUOTES 0x2222222222222222ULL
+    #define LITERLLM_BACKSLASHES 0x5C5C5C5C5C5C5C5CULL
+    #define LITERLLM_SPACES 0x2020202020202020ULL
+    """
+    const bint _WORDS "LITERLLM_WORDS"
+    int _lowest_bit "literllm_lowest_bit"(uint64_t word) noexcept
+    const uint64_t _ONES "LITERLLM_ONES"
+    const uint64_t _HIGHS "LITERLLM_HIGHS"
+    const uint64_t _QUOTES "LITERLLM_QUOTES"
+    const uint64_t _BACKSLASHES "LITERLLM_BACKSLASHES"
+    const uint64_t _SPACES "LITERLLM_SPACES"
+
+
+cdef inline Pos _plain_run(Pos p, Pos end, Value* value) noexcept:
+    """Past the bytes of a string that need no look, eight at a time: up to the first quote,
+    backslash or control byte (noting any non-ASCII byte on the way)."""
+    cdef uint64_t word, quote, backslash, hits, high = 0
+    cdef int first
+    if not _WORDS:
+        return p
+    while end - p >= 8:
+        memcpy(&word, p, 8)
+        quote = word ^ _QUOTES
+        backslash = word ^ _BACKSLASHES
+        # The high bit of each byte that is a quote, a backslash or below 0x20 (a borrow
+        # can set one only above a byte that is one of those, so the lowest is exact).
+        hits = (((quote - _ONES) & ~quote) | ((backslash - _ONES) & ~backslash)
+                | ((word - _SPACES) & ~word)) & _HIGHS
+        if hits:
+            first = _lowest_bit(hits)  # little-endian: the first byte is the lowest
+            high |= word & ((<uint64_t>1 << first) - 1)
+            p += first >> 3
+            break
+        high |= word
+        p += 8
+    if high & _HIGHS:
+        value.ascii = False
+    return p
+
+
+cdef inline Pos scan_string(Pos p, Pos end, Value* value) noexcept:
+    """A string's body, ``p`` just past its opening quote."""
+    cdef unsigned char c
+    cdef int unit
+    value.kind = STRING
+    value.start = p
+    value.escaped = False
+    value.ascii = True
+    while True:
+        p = _plain_run(p, end, value)
+        if p >= end:
+            return NULL
+        c = p[0]
+        if c == c'"':
+            value.size = p - value.start
+            return p + 1
+        if c == c'\\':
+            value.escaped = True
+            if end - p < 2:
+                return NULL
+            c = p[1]
+            if c == c'u':
+                if end - p < 6:
+                    return NULL
+                unit = _hex4(p + 2)
+                # Surrogates (paired or lone) are left to orjson.
+                if unit < 0 or 0xD800 <= unit <= 0xDFFF:
+                    return NULL
+                p += 6
+                continue
+            if not (c == c'"' or c == c'\\' or c == c'/' or c == c'b' or c == c'f'
+                    or c == c'n' or c == c'r' or c == c't'):
+                return NULL
+            p += 2
+            continue
+        if c < 0x20:
+            return NULL
+        if c >= 0x80:
+            value.ascii = False
+        p += 1
+
+
+cdef inline Pos scan_integer(Pos p, Pos end, Value* value) noexcept:
+    """An integer of at most 18 digits; fractions, exponents and longer numbers are left to
+    orjson."""
+    cdef bint negative = False
+    cdef long long number = 0
+    cdef int digits = 0
+    if p < end and p[0] == c'-':
+        negative = True
+        p += 1
+    if p >= end:
+        return NULL
+    if p[0] == c'0':
+        p += 1
+    else:
+        while p < end and c'0' <= p[0] <= c'9':
+            number = number * 10 + (p[0] - c'0')
+            digits += 1
+            p += 1
+        if digits == 0 or digits > 18:
+            return NULL
+    if p < end and (c'0' <= p[0] <= c'9' or p[0] == c'.' or p[0] == c'e' or p[0] == c'E'):
+        return NULL
+    value.kind = INTEGER
+    value.number = -number if negative else number
+    return p
+
+
+cdef inline Pos scan_scalar(Pos p, Pos end, Value* value) noexcept:
+    """A string, null, true, false or integer; objects and arrays are left to orjson."""
+    if p >= end:
+        return NULL
+    cdef unsigned char c = p[0]
+    if c == c'"':
+        return scan_string(p + 1, end, value)
+    if c == c'n' and end - p >= 4 and memcmp(p, b"null", 4) == 0:
+        value.kind = NULL_VALUE
+        return p + 4
+    if c == c't' and end - p >= 4 and memcmp(p, b"true", 4) == 0:
+        value.kind = OTHER
+        return p + 4
+    if c == c'f' and end - p >= 5 and memcmp(p, b"false", 5) == 0:
+        value.kind = OTHER
+        return p + 5
+    if c == c'-' or c'0' <= c <= c'9':
+        return scan_integer(p, end, value)
+    return NULL
+
+
+cdef inline bint valid_utf8(const Value* value) noexcept:
+    """Whether a string's bytes are UTF-8 (escapes are ASCII, so they need no undoing)."""
+    if value.kind != STRING or value.ascii:
+        return True
+    cdef PyObject* text = _decode_utf8(<const char*>value.start, value.size, NULL)
+    if text == NULL:
+        PyErr_Clear()
+        return False
+    Py_DECREF(<object>text)
+    return True
+
+
+cdef inline Pos scan_key(Pos p, Pos end, Value* key) noexcept:
+    """A member's key and its colon, ``p`` at the key's opening quote; keys with escapes or
+    non-ASCII bytes are not ours, and are left to orjson."""
+    if p >= end or p[0] != c'"':
+        return NULL
+    p = scan_string(p + 1, end, key)
+    if p == NULL or key.escaped or not key.ascii:
+        return NULL
+    p = skip_space(p, end)
+    if p >= end or p[0] != c':':
+        return NULL
+    return skip_space(p + 1, end)
+
+
+cdef inline Pos next_member(Pos p, Pos end, bint* more) noexcept:
+    """Past the ``,`` or ``}`` after a member's value."""
+    p = skip_space(p, end)
+    if p >= end:
+        return NULL
+    if p[0] == c',':
+        more[0] = True
+        return skip_space(p + 1, end)
+    if p[0] == c'}':
+        more[0] = False
+        return p + 1
+    return NULL
+
+
+cdef inline bint key_is(const Value* key, const char* name, Py_ssize_t size) noexcept:
+    return key.size == size and memcmp(key.start, name, size) == 0
+
+
+cdef inline object _unescaped_text(const Value* value):
+    """The text of a string with escapes (checked by ``_string``), or None if not UTF-8."""
+    cdef unsigned char small[256]
+    cdef unsigned char* out = small
+    cdef unsigned char* o
+    cdef Pos p = value.start
+    cdef Pos end = value.start + value.size
+    cdef unsigned char c
+    cdef int unit
+    cdef PyObject* text
+    if value.size > 256:
+        out = <unsigned char*>PyMem_Malloc(value.size)
+        if out == NULL:
+            raise MemoryError()
+    o = out
+    try:
+        while p < end:
+            c = p[0]
+            if c != c'\\':
+                o[0] = c
+                o += 1
+                p += 1
+                continue
+            c = p[1]
+            p += 2
+            if c == c'u':
+                unit = _hex4(p)
+                p += 4
+                if unit < 0x80:
+                    o[0] = unit
+                    o += 1
+                elif unit < 0x800:
+                    o[0] = 0xC0 | (unit >> 6)
+                    o[1] = 0x80 | (unit & 0x3F)
+                    o += 2
+                else:
+                    o[0] = 0xE0 | (unit >> 12)
+                    o[1] = 0x80 | ((unit >> 6) & 0x3F)
+                    o[2] = 0x80 | (unit & 0x3F)
+                    o += 3
+                continue
+            if c == c'n':
+                c = c'\n'
+            elif c == c't':
+                c = c'\t'
+            elif c == c'r':
+                c = c'\r'
+            elif c == c'b':
+                c = 8
+            elif c == c'f':
+                c = 12
+            o[0] = c  # '"', '\\' and '/' stand for themselves
+            o += 1
+        text = _decode_utf8(<const char*>out, o - out, NULL)
+    finally:
+        if out != small:
+            PyMem_Free(out)
+    if text == NULL:
+        PyErr_Clear()
+        return None
+    result = <object>text
+    Py_DECREF(result)
+    return result
+
+
+cdef inline object value_text(const Value* value, object previous):
+    """The text of a string ``Value``, or None if its bytes are not UTF-8; ``previous`` when
+    it holds the same ASCII text (ids and model names repeat in every chunk)."""
+    cdef PyObject* text
+    if value.escaped:
+        return _unescaped_text(value)
+    if value.ascii:
+        if (previous is not None and _is_compact_ascii(previous)
+                and _text_length(previous) == value.size
+                and memcmp(_text_data(previous), value.start, value.size) == 0):
+            return previous
+        text = _new_text(value.size, 127)
+        if text == NULL:
+            raise MemoryError()
+        memcpy(_text_data(<object>text), value.start, value.size)
+    else:
+        text = _decode_utf8(<const char*>value.start, value.size, NULL)
+        if text == NULL:
+            PyErr_Clear()
+            return None
+    result = <object>text
+    Py_DECREF(result)
+    return result
