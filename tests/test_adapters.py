@@ -211,12 +211,26 @@ def _odd_gemini_events() -> list[tuple[bytes, bytes]]:
         {"candidates": [{"content": {"parts": [{"text": "a"}, {"text": "b"}]}}]},
         {"candidates": [{"content": {"parts": []}}]},
         {"candidates": [{"content": "x"}]},
+        {"candidates": [{"content": {"parts": "model"}}]},
+        {"candidates": [{"content": {"parts": [["ab"]]}}]},
+        {"candidates": [{"content": {"parts": [5]}}]},
         {"candidates": [], "promptFeedback": {"blockReason": "SAFETY"}},
         {"candidates": {"0": text}},
         {"candidates": [text, text]},
         [text],
     ]
     return [(b"message", json.dumps(o).encode()) for o in odd]
+
+
+@pytest.mark.parametrize("parts", ["model", [["ab"]], [5], [None]])
+def test_gemini_parts_that_are_not_objects_are_malformed(
+    both_gemini_stream: tuple[ModuleType, ModuleType], parts: Any
+) -> None:
+    """Found by fuzzing: a string of parts reached dict(part) and raised ValueError."""
+    data = json.dumps({"candidates": [{"content": {"parts": parts}}]}).encode()
+    for module in both_gemini_stream:
+        with pytest.raises(MalformedChunkError, match="not an object"):
+            module.GeminiStream("m").on_event((b"message", data))
 
 
 def test_gemini_twins_agree(both_gemini_stream: tuple[ModuleType, ModuleType]) -> None:

@@ -112,6 +112,8 @@ class GeminiStream:
                 candidate = candidates[0]
                 kept = self._parts
                 for part in (candidate.get("content") or {}).get("parts") or ():
+                    if part.__class__ is not dict:
+                        raise TypeError(f"a part is {type(part).__name__}, not an object")
                     if "text" in part:
                         piece = string(part["text"])
                         if len(part) == 1 and kept and kept[-1][2]:
