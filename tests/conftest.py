@@ -14,6 +14,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from hypothesis import strategies as st
 
 import literllm
 
@@ -164,6 +165,26 @@ def splits(data: bytes, *, seeds: int = 4, explicit: list[bytes] | None = None,
             pieces.append(data[pos : pos + size])
             pos += size
         yield f"random{seed}", pieces
+
+
+# Edits for the scanners' differential tests: (how, where, byte), applied by ``mutated``.
+BYTE_MUTATIONS = st.lists(
+    st.tuples(st.sampled_from(["replace", "insert", "delete"]), st.integers(0, 400),
+              st.sampled_from([*b'"\\{}[]:,0123456789-.eEnulltrfas \n\t', 0, 0x7F, 0x80, 0xC3, 0xFF])),
+    min_size=1, max_size=3,
+)
+
+
+def mutated(base: bytes, mutations: list[tuple[str, int, int]]) -> bytes:
+    """``base`` with each byte edit applied in turn (positions taken modulo the length)."""
+    data = bytearray(base)
+    for how, position, byte in mutations:
+        where = position % (len(data) + 1)
+        if how == "insert":
+            data[where:where] = bytes([byte])
+        elif where < len(data):
+            data[where:where + 1] = b"" if how == "delete" else bytes([byte])
+    return bytes(data)
 
 
 def accumulate(chunks: list[Any]) -> dict[str, Any]:

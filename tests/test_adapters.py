@@ -8,7 +8,8 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from conftest import accumulate, conformance, splits
+from conftest import BYTE_MUTATIONS, accumulate, conformance, mutated, splits
+from hypothesis import HealthCheck, given, settings
 
 import literllm.formats as base
 from literllm.errors import MalformedChunkError, StreamTruncatedError
@@ -192,6 +193,85 @@ def test_cohere_twins_agree(both_cohere_stream: tuple[ModuleType, ModuleType]) -
     start = (b"message-start", b'{"type": "message-start", "id": "msg-9"}')
     sequences = _differential_events("cohere") + [[start, e] for e in _odd_cohere_events()]
     _assert_twins_agree(py.CohereStream, c.CohereStream, sequences)
+
+
+# The compiled Anthropic twin reads text deltas straight from the bytes; everything else,
+# and anything it does not check in full, goes through orjson. Each document follows a
+# message_start, through both twins.
+_TEXT_DELTA = (b'{"type":"content_block_delta","index":0,'
+               b'"delta":{"type":"text_delta","text":"hi \\"there\\" \\u00e9 \xe4\xb8\xad"}}')
+_TEXT_DELTA_DOCUMENTS = [
+    *(_TEXT_DELTA[:cut] for cut in range(len(_TEXT_DELTA) + 1)),  # every prefix, and whole
+    _TEXT_DELTA + b" \n", _TEXT_DELTA + b"x", b" " + _TEXT_DELTA,
+    json.dumps(json.loads(_TEXT_DELTA), indent=2).encode(),
+    b'{"delta":{"text":"a","type":"text_delta"},"type":"content_block_delta"}',
+    b'{"type":"content_block_delta","delta":{"type":"text_delta","text":""}}',
+    b'{"type":"content_block_delta","delta":{"type":"text_delta","text":"a","extra":1.5}}',
+    b'{"type":"content_block_delta","delta":{"type":"text_delta","text":"a","x":{}}}',
+    b'{"type":"content_block_delta","delta":{"type":"text_delta","text":"a"},"x":[1]}',
+    b'{"type":"content_block_delta","delta":{"type":"text_delta","text":"a"},"index":"0"}',
+    b'{"type":"content_block_delta","delta":{"type":"text_delta","text":"a"},"index":null}',
+    b'{"type":"content_block_delta","delta":{"type":"text_delta","text":"a"},"n":01}',
+    b'{"type":"content\\u005fblock_delta","delta":{"type":"text_delta","text":"a"}}',
+    b'{"type":"content_block_delta","delta":{"type":"text\\u005fdelta","text":"a"}}',
+    b'{"type":"content_block_delta ","delta":{"type":"text_delta","text":"a"}}',
+    b'{"type":"content_block_delta","delta":{"type":"thinking_delta","thinking":"a"}}',
+    b'{"type":"content_block_delta","delta":{"type":"text_delta","text":5}}',
+    b'{"type":"content_block_delta","delta":{"type":"text_delta","text":null}}',
+    b'{"type":"content_block_delta","delta":{"type":"text_delta"}}',
+    b'{"type":"content_block_delta","delta":{"text":"a"}}',
+    b'{"type":"content_block_delta","delta":{"type":"text_delta","text":"a","text":"b"}}',
+    b'{"type":"content_block_delta","delta":{"type":"text_delta","type":"x","text":"a"}}',
+    b'{"type":"content_block_delta","type":"ping","delta":{"type":"text_delta","text":"a"}}',
+    b'{"type":"content_block_delta","delta":{"type":"text_delta","text":"a"},"delta":{}}',
+    b'{"type":"content_block_delta","delta":"text"}',
+    b'{"delta":{"type":"text_delta","text":"a"}}',
+    b'{"type":"content_block_delta","delta":{"type":"text_delta","text":"\xff"}}',
+    b'{"type":"content_block_delta","delta":{"type":"text_delta","text":"\\ud83d\\ude00"}}',
+    b'{"type":"content_block_delta","delta":{"type":"text_delta","text":"\\ud800"}}',
+    b'{"type":"content_block_delta","delta":{"type":"text_delta","text":"a\tb"}}',
+    b'{"type":"content_block_delta","delta":{"type":"text_delta","text":"a"},"\xc3\xa9":1}',
+    b'{"type":"content_block_delta","delta":{"type":"text_delta","text":"a"},"u":"\xed\xa0\x80"}',
+    b'{"type":"error","error":{"type":"overloaded_error","message":"busy"}}',
+]
+
+
+def _anthropic_sequences(documents: list[bytes]) -> list[list[Any]]:
+    from literllm.testing import WIRE_FORMATS, ScriptedReply
+
+    body = WIRE_FORMATS["anthropic"].stream_body(ScriptedReply(text=["a"]))
+    start = _events_of("anthropic", body)[:1]  # message_start
+    return [[*start, (b"content_block_delta", data)] for data in documents]
+
+
+def test_anthropic_scanner_and_orjson_paths_agree(
+    both_anthropic_stream: tuple[ModuleType, ModuleType],
+) -> None:
+    py, c = both_anthropic_stream
+    _assert_twins_agree(py.AnthropicStream, c.AnthropicStream,
+                        _anthropic_sequences(_TEXT_DELTA_DOCUMENTS))
+    # ... and the scanner did take the text deltas (so the line above can fail).
+    scanned = 0
+    for events in _anthropic_sequences(_TEXT_DELTA_DOCUMENTS):
+        stream = c.AnthropicStream("m")
+        try:
+            chunks = [stream.on_event(event) for event in events]
+        except Exception:
+            continue
+        if chunks[-1] is not None and type(chunks[-1].raw).__name__ == "LazyJSONObject":
+            scanned += 1
+            assert chunks[-1].raw is chunks[-1].choices[0].delta.raw
+    assert scanned >= 8
+
+
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(mutations=BYTE_MUTATIONS)
+def test_anthropic_scanner_agrees_on_mutated_documents(
+    both_anthropic_stream: tuple[ModuleType, ModuleType], mutations: list[tuple[str, int, int]],
+) -> None:
+    py, c = both_anthropic_stream
+    _assert_twins_agree(py.AnthropicStream, c.AnthropicStream,
+                        _anthropic_sequences([mutated(_TEXT_DELTA, mutations)]))
 
 
 def _odd_gemini_events() -> list[tuple[bytes, bytes]]:

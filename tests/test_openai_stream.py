@@ -7,7 +7,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from conftest import conformance, splits
+from conftest import BYTE_MUTATIONS, conformance, mutated, splits
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -351,30 +351,16 @@ def test_scanner_gives_new_values_when_the_repeated_fields_change(c_openai_strea
     assert (changed.id, changed.model, changed.created) == ("c2", "n", 18)
 
 
-_mutations = st.lists(
-    st.tuples(st.sampled_from(["replace", "insert", "delete"]), st.integers(0, 400),
-              st.sampled_from([*b'"\\{}[]:,0123456789-.eEnulltrfas \n\t', 0, 0x7F, 0x80, 0xC3, 0xFF])),
-    min_size=1, max_size=3,
-)
-
-
 @settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(base=st.sampled_from([_BASE % b'"hello \\"world\\""', _TOP % b'"service_tier":"default",',
                              _BASE % b'"\\u00e9\xe4\xb8\xad"']),
-       mutations=_mutations)
+       mutations=BYTE_MUTATIONS)
 def test_scanner_agrees_on_mutated_documents(
     both_openai_stream: tuple[ModuleType, ModuleType], base: bytes,
     mutations: list[tuple[str, int, int]],
 ) -> None:
-    data = bytearray(base)
-    for how, position, byte in mutations:
-        where = position % (len(data) + 1)
-        if how == "insert":
-            data[where:where] = bytes([byte])
-        elif where < len(data):
-            data[where:where + 1] = b"" if how == "delete" else bytes([byte])
     py, c = both_openai_stream
-    documents = [bytes(data)]
+    documents = [mutated(base, mutations)]
     assert _twin_outcomes(c, documents) == _twin_outcomes(py, documents)
 
 

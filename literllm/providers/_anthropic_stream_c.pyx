@@ -5,14 +5,34 @@ Builds the common event (``content_block_delta`` with a ``text_delta``) in C, fi
 chunk dataclasses' slots directly; every other event goes to the py twin's ``on_event``,
 whose state (id, model, tool numbering, usage, text received) this twin shares, so both
 give the same chunks and the same errors for every input.
+
+The common event is first read straight from its bytes (``_scan``, with the steps of
+``_json_c``), its ``raw`` then decoded only on first use; a document the scanner does not
+take in full goes through orjson as before.
 """
 
 cimport cython
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
 from cpython.dict cimport PyDict_GetItem
 from cpython.object cimport PyObject
+from libc.string cimport memcmp
 
 import orjson
 
+from ._json_c cimport (
+    ABSENT,
+    STRING,
+    LazyJSONObject,
+    Pos,
+    Value,
+    key_is,
+    next_member,
+    scan_key,
+    scan_scalar,
+    skip_space,
+    valid_utf8,
+    value_text,
+)
 from ._slots cimport ChunkLayout, chunk_layout, orjson_keys, text_chunk
 
 from ..types import ChatCompletionChunk, Delta, StreamChoice
@@ -32,6 +52,49 @@ cdef str _CHUNK_OBJECT = CHUNK_OBJECT
 cdef str _BLOCK_DELTA = "content_block_delta"
 cdef str _TEXT_DELTA = "text_delta"
 cdef object _ZERO = 0
+
+
+cdef inline bint _plain_string_is(const Value* value, const char* text, Py_ssize_t size) noexcept:
+    """A string without escapes, equal to ``text``."""
+    return (value.kind == STRING and not value.escaped and value.size == size
+            and memcmp(value.start, text, size) == 0)
+
+
+cdef Pos _text_delta(Pos p, Pos end, Value* text) noexcept:
+    """``{"type": "text_delta", "text": string, ...scalars}``."""
+    cdef Value key, kind, other
+    cdef bint more = True
+    kind.kind = ABSENT
+    text.kind = ABSENT
+    if p >= end or p[0] != c'{':
+        return NULL
+    p = skip_space(p + 1, end)
+    while more:
+        p = scan_key(p, end, &key)
+        if p == NULL:
+            return NULL
+        if key_is(&key, "type", 4):
+            if kind.kind != ABSENT:
+                return NULL
+            p = scan_scalar(p, end, &kind)
+            if p == NULL or not _plain_string_is(&kind, "text_delta", 10):
+                return NULL
+        elif key_is(&key, "text", 4):
+            if text.kind != ABSENT:
+                return NULL
+            p = scan_scalar(p, end, text)
+            if p == NULL or text.kind != STRING:
+                return NULL
+        else:
+            p = scan_scalar(p, end, &other)
+            if p == NULL or not valid_utf8(&other):
+                return NULL
+        p = next_member(p, end, &more)
+        if p == NULL:
+            return NULL
+    if kind.kind == ABSENT or text.kind == ABSENT:
+        return NULL
+    return p
 
 
 @cython.final
@@ -70,8 +133,13 @@ cdef class AnthropicStream:
         # Mirrors _anthropic_stream_py.AnthropicStream.on_event for text deltas.
         cdef PyObject* p
         cdef tuple pair = <tuple?>event
+        data = pair[1]
+        if type(data) is bytes:
+            chunk = self._scan(<bytes>data)
+            if chunk is not None:
+                return chunk
         try:
-            obj = _loads(pair[1])
+            obj = _loads(data)
         except ValueError:
             return self._delegate(event)  # raises the py twin's error
         if type(obj) is dict:
@@ -91,6 +159,55 @@ cdef class AnthropicStream:
                                 _ZERO, text, None, None, None, None, obj, obj,
                             )
         return self._delegate(event)
+
+    cdef object _scan(self, bytes data):
+        """The chunk of a ``content_block_delta`` text event read from its bytes; None to let
+        the orjson path read it."""
+        cdef Pos p = <Pos>PyBytes_AS_STRING(data)
+        cdef Pos end = p + PyBytes_GET_SIZE(data)
+        cdef Value key, kind, text, other
+        cdef bint more = True
+        cdef bint have_delta = False
+        kind.kind = ABSENT
+        p = skip_space(p, end)
+        if p >= end or p[0] != c'{':
+            return None
+        p = skip_space(p + 1, end)
+        while more:
+            p = scan_key(p, end, &key)
+            if p == NULL:
+                return None
+            if key_is(&key, "type", 4):
+                if kind.kind != ABSENT:
+                    return None
+                p = scan_scalar(p, end, &kind)
+                if p == NULL or not _plain_string_is(&kind, "content_block_delta", 19):
+                    return None
+            elif key_is(&key, "delta", 5):
+                if have_delta:
+                    return None
+                have_delta = True
+                p = _text_delta(p, end, &text)
+            else:
+                p = scan_scalar(p, end, &other)
+                if p == NULL or not valid_utf8(&other):
+                    return None
+            if p == NULL:
+                return None
+            p = next_member(p, end, &more)
+            if p == NULL:
+                return None
+        if skip_space(p, end) != end or kind.kind == ABSENT or not have_delta:
+            return None
+        piece = value_text(&text, None)
+        if piece is None:
+            return None
+        self.text_parts.append(piece)
+        raw = LazyJSONObject(data)
+        return text_chunk(
+            &_LAYOUT, self._id, _CHUNK_OBJECT, self._created, self._model,
+            _ZERO, piece, None, None, None, None, raw, raw,
+        )
 
     cdef object _delegate(self, event):
         try:
