@@ -233,6 +233,11 @@ _TEXT_DELTA_DOCUMENTS = [
     b'{"type":"content_block_delta","delta":{"type":"text_delta","text":"a"},"\xc3\xa9":1}',
     b'{"type":"content_block_delta","delta":{"type":"text_delta","text":"a"},"u":"\xed\xa0\x80"}',
     b'{"type":"error","error":{"type":"overloaded_error","message":"busy"}}',
+    *(b'{"type":"content_block_delta","delta":{"type":"text_delta","text":"a",%s"z":0},%s"i":0}'
+      % (member, member) for member in [
+          b'"x":{"a":[1,{"b":null}],"c":"d","e":[]},', b'"x":[[[[]]]],', b'"x":[1,],',
+          b'"x":{"a":1,},', b'"x":[1 2],', b'"x":{"a"},', b'"x":[1.5],', b'"x":{"\\u00e9":1},',
+          b'"x":[' + b"[" * 40 + b"]" * 40 + b"],", b'"x":{"a":"\xff"},', b'"x":[{}],'])
 ]
 
 
@@ -261,7 +266,7 @@ def test_anthropic_scanner_and_orjson_paths_agree(
         if chunks[-1] is not None and type(chunks[-1].raw).__name__ == "LazyJSONObject":
             scanned += 1
             assert chunks[-1].raw is chunks[-1].choices[0].delta.raw
-    assert scanned >= 8
+    assert scanned >= 13
 
 
 @settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

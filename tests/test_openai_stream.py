@@ -245,6 +245,10 @@ _TOP_MEMBERS = [
     b'"created":null,', b'"created":0,', b'"created":-1,', b'"created":1.5,', b'"created":"x",',
     b'"created":12345678901234567890,', b'"created":-0,', b'"system_fingerprint":"",',
     b'"system_fingerprint":null,', b'"system_fingerprint":3,', b'"system_fingerprint":"fp",',
+    b'"x":{"a":[1,{"b":null}],"c":"d","e":[]},', b'"x":[[[[]]]],', b'"x":[1,],', b'"x":{"a":1,},',
+    b'"x":[1 2],', b'"x":{"a"},', b'"x":{"a":1 "b":2},', b'"x":{"\\u00e9":1},', b'"x":[1.5],',
+    b'"x":[' + b"[" * 40 + b"]" * 40 + b'],', b'"x":' + b'{"a":' * 31 + b"1" + b"}" * 31 + b",",
+    b'"x":{"a":"\xff"},', b'"x":[" ", "\\u12"],', b'"x":{},', b'"x":[{}],',
     b'"object":"",', b'"object":null,', b'"model":"",', b'"model":"\\u00e9",', b'"model":"\xe4\xb8\xad",',
 ]
 _DOCUMENTS = [
@@ -332,7 +336,7 @@ def test_scanner_reads_the_common_shapes(c_openai_stream: ModuleType) -> None:
         except Exception:
             continue
         scanned.append(type(chunk.raw).__name__ == "LazyJSONObject")
-    assert sum(scanned) >= 50 and not all(scanned)
+    assert sum(scanned) >= 70 and not all(scanned)
     lazy = adapter.on_event((b"message", _BASE % b'"\\u00e9 \xe4\xb8\xad \\n"'))
     assert type(lazy.raw).__name__ == "LazyJSONObject"
     assert lazy.choices[0].delta.content == "é 中 \n"

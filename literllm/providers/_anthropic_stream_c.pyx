@@ -15,7 +15,6 @@ cimport cython
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
 from cpython.dict cimport PyDict_GetItem
 from cpython.object cimport PyObject
-from libc.string cimport memcmp
 
 import orjson
 
@@ -25,12 +24,14 @@ from ._json_c cimport (
     LazyJSONObject,
     Pos,
     Value,
+    at_end,
     key_is,
     next_member,
+    open_object,
     scan_key,
     scan_scalar,
-    skip_space,
-    valid_utf8,
+    skip_value,
+    string_is,
     value_text,
 )
 from ._slots cimport ChunkLayout, chunk_layout, orjson_keys, text_chunk
@@ -54,21 +55,15 @@ cdef str _TEXT_DELTA = "text_delta"
 cdef object _ZERO = 0
 
 
-cdef inline bint _plain_string_is(const Value* value, const char* text, Py_ssize_t size) noexcept:
-    """A string without escapes, equal to ``text``."""
-    return (value.kind == STRING and not value.escaped and value.size == size
-            and memcmp(value.start, text, size) == 0)
-
-
 cdef Pos _text_delta(Pos p, Pos end, Value* text) noexcept:
     """``{"type": "text_delta", "text": string, ...scalars}``."""
-    cdef Value key, kind, other
+    cdef Value key, kind
     cdef bint more = True
     kind.kind = ABSENT
     text.kind = ABSENT
-    if p >= end or p[0] != c'{':
+    p = open_object(p, end)
+    if p == NULL:
         return NULL
-    p = skip_space(p + 1, end)
     while more:
         p = scan_key(p, end, &key)
         if p == NULL:
@@ -77,7 +72,7 @@ cdef Pos _text_delta(Pos p, Pos end, Value* text) noexcept:
             if kind.kind != ABSENT:
                 return NULL
             p = scan_scalar(p, end, &kind)
-            if p == NULL or not _plain_string_is(&kind, "text_delta", 10):
+            if p == NULL or not string_is(&kind, "text_delta", 10):
                 return NULL
         elif key_is(&key, "text", 4):
             if text.kind != ABSENT:
@@ -86,9 +81,7 @@ cdef Pos _text_delta(Pos p, Pos end, Value* text) noexcept:
             if p == NULL or text.kind != STRING:
                 return NULL
         else:
-            p = scan_scalar(p, end, &other)
-            if p == NULL or not valid_utf8(&other):
-                return NULL
+            p = skip_value(p, end, 2)
         p = next_member(p, end, &more)
         if p == NULL:
             return NULL
@@ -165,14 +158,13 @@ cdef class AnthropicStream:
         the orjson path read it."""
         cdef Pos p = <Pos>PyBytes_AS_STRING(data)
         cdef Pos end = p + PyBytes_GET_SIZE(data)
-        cdef Value key, kind, text, other
+        cdef Value key, kind, text
         cdef bint more = True
         cdef bint have_delta = False
         kind.kind = ABSENT
-        p = skip_space(p, end)
-        if p >= end or p[0] != c'{':
+        p = open_object(p, end)
+        if p == NULL:
             return None
-        p = skip_space(p + 1, end)
         while more:
             p = scan_key(p, end, &key)
             if p == NULL:
@@ -181,7 +173,7 @@ cdef class AnthropicStream:
                 if kind.kind != ABSENT:
                     return None
                 p = scan_scalar(p, end, &kind)
-                if p == NULL or not _plain_string_is(&kind, "content_block_delta", 19):
+                if p == NULL or not string_is(&kind, "content_block_delta", 19):
                     return None
             elif key_is(&key, "delta", 5):
                 if have_delta:
@@ -189,15 +181,13 @@ cdef class AnthropicStream:
                 have_delta = True
                 p = _text_delta(p, end, &text)
             else:
-                p = scan_scalar(p, end, &other)
-                if p == NULL or not valid_utf8(&other):
-                    return None
+                p = skip_value(p, end, 1)
             if p == NULL:
                 return None
             p = next_member(p, end, &more)
             if p == NULL:
                 return None
-        if skip_space(p, end) != end or kind.kind == ABSENT or not have_delta:
+        if not at_end(p, end) or kind.kind == ABSENT or not have_delta:
             return None
         piece = value_text(&text, None)
         if piece is None:

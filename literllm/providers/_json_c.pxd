@@ -29,7 +29,9 @@ cdef extern from "Python.h":
 # The scanner's steps. Each takes the position of the next byte and returns the position
 # after what it read, or NULL when the document is not one it can read (not the shape, or
 # not JSON it checks): the caller then falls back to orjson. None raises, and none decides a
-# document is bad JSON; orjson does that on the fallback.
+# document is bad JSON; orjson does that on the fallback. The steps a caller chains (skip_space,
+# scan_key, scan_scalar, skip_value, next_member, open_object) pass a NULL position on, so a
+# caller may check once after several.
 
 ctypedef const unsigned char* Pos
 
@@ -46,6 +48,8 @@ ctypedef struct Value:
 
 
 cdef inline Pos skip_space(Pos p, Pos end) noexcept:
+    if p == NULL:
+        return NULL
     while p < end and (p[0] == c' ' or p[0] == c'\n' or p[0] == c'\r' or p[0] == c'\t'):
         p += 1
     return p
@@ -197,7 +201,7 @@ cdef inline Pos scan_integer(Pos p, Pos end, Value* value) noexcept:
 
 cdef inline Pos scan_scalar(Pos p, Pos end, Value* value) noexcept:
     """A string, null, true, false or integer; objects and arrays are left to orjson."""
-    if p >= end:
+    if p == NULL or p >= end:
         return NULL
     cdef unsigned char c = p[0]
     if c == c'"':
@@ -231,7 +235,7 @@ cdef inline bint valid_utf8(const Value* value) noexcept:
 cdef inline Pos scan_key(Pos p, Pos end, Value* key) noexcept:
     """A member's key and its colon, ``p`` at the key's opening quote; keys with escapes or
     non-ASCII bytes are not ours, and are left to orjson."""
-    if p >= end or p[0] != c'"':
+    if p == NULL or p >= end or p[0] != c'"':
         return NULL
     p = scan_string(p + 1, end, key)
     if p == NULL or key.escaped or not key.ascii:
@@ -245,7 +249,7 @@ cdef inline Pos scan_key(Pos p, Pos end, Value* key) noexcept:
 cdef inline Pos next_member(Pos p, Pos end, bint* more) noexcept:
     """Past the ``,`` or ``}`` after a member's value."""
     p = skip_space(p, end)
-    if p >= end:
+    if p == NULL or p >= end:
         return NULL
     if p[0] == c',':
         more[0] = True
@@ -258,6 +262,82 @@ cdef inline Pos next_member(Pos p, Pos end, bint* more) noexcept:
 
 cdef inline bint key_is(const Value* key, const char* name, Py_ssize_t size) noexcept:
     return key.size == size and memcmp(key.start, name, size) == 0
+
+
+cdef inline bint string_is(const Value* value, const char* text, Py_ssize_t size) noexcept:
+    """A string without escapes, equal to ``text`` (one with escapes is left to orjson)."""
+    return (value.kind == STRING and not value.escaped and value.size == size
+            and memcmp(value.start, text, size) == 0)
+
+
+cdef enum:
+    MAX_DEPTH = 32  # deeper members are left to orjson (whose own limit is 1,024)
+
+
+cdef inline Pos skip_value(Pos p, Pos end, int depth) noexcept:
+    """Past any JSON value, checked in full: objects, arrays, strings, null, true, false and
+    integers (fractions and exponents are left to orjson, which refuses the ones that
+    overflow)."""
+    cdef Value value
+    cdef bint more = True
+    if p == NULL or p >= end:
+        return NULL
+    if p[0] == c'{':
+        if depth >= MAX_DEPTH:
+            return NULL
+        p = skip_space(p + 1, end)
+        if p < end and p[0] == c'}':
+            return p + 1
+        while more:
+            p = scan_key(p, end, &value)
+            if p == NULL:
+                return NULL
+            p = skip_value(p, end, depth + 1)
+            if p == NULL:
+                return NULL
+            p = next_member(p, end, &more)
+            if p == NULL:
+                return NULL
+        return p
+    if p[0] == c'[':
+        if depth >= MAX_DEPTH:
+            return NULL
+        p = skip_space(p + 1, end)
+        if p < end and p[0] == c']':
+            return p + 1
+        while True:
+            p = skip_value(p, end, depth + 1)
+            if p == NULL:
+                return NULL
+            p = skip_space(p, end)
+            if p >= end:
+                return NULL
+            if p[0] == c']':
+                return p + 1
+            if p[0] != c',':
+                return NULL
+            p = skip_space(p + 1, end)
+    p = scan_scalar(p, end, &value)
+    if p == NULL or not valid_utf8(&value):
+        return NULL
+    return p
+
+
+cdef inline Pos open_object(Pos p, Pos end) noexcept:
+    """Past the ``{`` of an object with at least one member (an empty one is left to
+    orjson)."""
+    p = skip_space(p, end)
+    if p == NULL or p >= end or p[0] != c'{':
+        return NULL
+    p = skip_space(p + 1, end)
+    if p >= end or p[0] == c'}':
+        return NULL
+    return p
+
+
+cdef inline bint at_end(Pos p, Pos end) noexcept:
+    """Nothing but whitespace after the document."""
+    return p != NULL and skip_space(p, end) == end
 
 
 cdef inline object _unescaped_text(const Value* value):

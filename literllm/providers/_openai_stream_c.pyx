@@ -33,12 +33,14 @@ from ._json_c cimport (
     LazyJSONObject,
     Pos,
     Value,
+    at_end,
     key_is,
     next_member,
+    open_object,
     scan_key,
     scan_scalar,
     skip_space,
-    valid_utf8,
+    skip_value,
     value_text,
 )
 from ._slots cimport ChunkLayout, chunk_layout, orjson_keys, text_chunk
@@ -146,12 +148,12 @@ cdef Pos _choice_list(Pos p, Pos end, Value* index, Value* content, Value* finis
             p = scan_scalar(p, end, finish)
             if p == NULL or (finish.kind != STRING and finish.kind != NULL_VALUE):
                 return NULL
-        else:
+        elif key_is(&key, "logprobs", 8):
             p = scan_scalar(p, end, &other)
-            if p == NULL or not valid_utf8(&other):
-                return NULL
-            if key_is(&key, "logprobs", 8) and other.kind != NULL_VALUE:
-                return NULL
+            if p == NULL or other.kind != NULL_VALUE:
+                return NULL  # logprobs come with the orjson path
+        else:
+            p = skip_value(p, end, 2)
         if p == NULL:
             return NULL
         p = next_member(p, end, &more)
@@ -231,10 +233,9 @@ cdef class OpenAIChatStream:
         cdef bint have_choices = False
         id_.kind = object_.kind = created.kind = model.kind = fingerprint.kind = ABSENT
         index.kind = content.kind = finish.kind = ABSENT
-        p = skip_space(p, end)
-        if p >= end or p[0] != c'{':
+        p = open_object(p, end)
+        if p == NULL:
             return None
-        p = skip_space(p + 1, end)
         while more:
             p = scan_key(p, end, &key)
             if p == NULL:
@@ -246,8 +247,12 @@ cdef class OpenAIChatStream:
                 p = _choice_list(p, end, &index, &content, &finish)
             elif key_is(&key, "error", 5) or key_is(&key, "x_groq", 6):
                 return None  # an error event, or Groq's usage: the orjson path reads them
+            elif key_is(&key, "usage", 5):
+                p = scan_scalar(p, end, &other)
+                if p == NULL or other.kind != NULL_VALUE:
+                    return None  # usage comes with the orjson path
             else:
-                field = &other
+                field = NULL
                 if key_is(&key, "id", 2):
                     field = &id_
                 elif key_is(&key, "model", 5):
@@ -258,27 +263,25 @@ cdef class OpenAIChatStream:
                     field = &created
                 elif key_is(&key, "system_fingerprint", 18):
                     field = &fingerprint
-                if field.kind != ABSENT and field != &other:
-                    return None  # a repeated key: orjson keeps the last, left to it
-                p = scan_scalar(p, end, field)
-                if p == NULL:
-                    return None
-                if field == &other:
-                    if key_is(&key, "usage", 5) and other.kind != NULL_VALUE:
+                if field == NULL:
+                    p = skip_value(p, end, 1)
+                else:
+                    if field.kind != ABSENT:
+                        return None  # a repeated key: orjson keeps the last, left to it
+                    p = scan_scalar(p, end, field)
+                    if p == NULL:
                         return None
-                    if not valid_utf8(&other):
+                    if field == &created:
+                        if created.kind != INTEGER and created.kind != NULL_VALUE:
+                            return None
+                    elif field.kind != STRING and field.kind != NULL_VALUE:
                         return None
-                elif field == &created:
-                    if created.kind != INTEGER and created.kind != NULL_VALUE:
-                        return None
-                elif field.kind != STRING and field.kind != NULL_VALUE:
-                    return None
             if p == NULL:
                 return None
             p = next_member(p, end, &more)
             if p == NULL:
                 return None
-        if skip_space(p, end) != end or not have_choices:
+        if not at_end(p, end) or not have_choices:
             return None
 
         # Every text before any side effect, so falling back never double-counts.
