@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from conftest import BYTE_MUTATIONS, accumulate, conformance, mutated, splits
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import literllm.formats as base
 from literllm.errors import MalformedChunkError, StreamTruncatedError
@@ -385,3 +386,108 @@ def test_bedrock_twins_agree(both_bedrock_stream: tuple[ModuleType, ModuleType])
         except Exception:
             continue  # a cut frame: nothing for the adapters to see
     _assert_twins_agree(py.BedrockStream, c.BedrockStream, sequences, "r")
+
+
+# The other compiled twins read their common text event straight from the bytes too. For
+# each: every prefix of a typical event, the event with odd members put in, and hypothesis
+# byte mutations, each after the events that open a reply, through both twins.
+_ODD_MEMBERS = [
+    b'"x":{"a":[1,{"b":null}],"c":"d"},', b'"x":[1,],', b'"x":{"a":1,},', b'"x":1.5,',
+    b'"x":{"\\u00e9":1},', b'"x":[' + b"[" * 40 + b"]" * 40 + b"],", b'"x":"\xff",',
+    b'"x":"\\ud800",', b'"x":01,', b'"x":tru,', b'"":null,', b'"x" "y",',
+]
+_SCANNED_EVENTS: dict[str, tuple[str, str, tuple[Any, ...], bytes, bytes]] = {
+    # provider, wire, twin class, extra args, typical event, event name (SSE) or b"" (other)
+    "cohere": ("cohere", "CohereStream", (), b'{"type":"content-delta","index":0,"delta":'
+               b'{"message":{"content":{"text":"hi \\"x\\" \\u00e9 \xe4\xb8\xad"}}}}', b"content-delta"),
+    "openai_responses": ("openai_responses", "ResponsesStream", (),
+                         b'{"type":"response.output_text.delta","item_id":"msg_1","output_index":0,'
+                         b'"content_index":0,"delta":"hi \\u00e9\\n","logprobs":[],"sequence_number":4}',
+                         b"response.output_text.delta"),
+    "gemini": ("gemini", "GeminiStream", (),
+               b'{"candidates":[{"content":{"parts":[{"text":"hi \\n\xe4\xb8\xad"}],"role":"model"},'
+               b'"index":0}],"usageMetadata":{"promptTokenCount":3,"totalTokenCount":3},'
+               b'"modelVersion":"m-2","responseId":"r-1"}', b"message"),
+    "ollama_chat": ("ollama", "OllamaStream", (),
+                    b'{"model":"m","created_at":"2025-01-01T00:00:00Z","message":{"role":"assistant",'
+                    b'"content":"hi \\u00e9"},"done":false}', b""),
+    "bedrock": ("bedrock", "BedrockStream", ("r",),
+                b'{"contentBlockIndex":0,"delta":{"text":"hi \\u00e9"},"p":"abcd"}', b""),
+}
+
+
+def _scanned_event(provider: str, data: bytes) -> Any:
+    from literllm._parsers._eventstream_py import EventStreamMessage
+
+    _, _, _, _, name = _SCANNED_EVENTS[provider]
+    if provider == "bedrock":
+        return EventStreamMessage({":event-type": "contentBlockDelta", ":message-type": "event",
+                                   ":content-type": "application/json"}, data)
+    return data if provider == "ollama_chat" else (name, data)
+
+
+def _opening_events(provider: str, py_class: Any, args: tuple[Any, ...]) -> list[Any]:
+    """The events of a reply up to its first text chunk (the state text events continue)."""
+    from literllm.testing import WIRE_FORMATS, ScriptedReply
+
+    wire, *_ = _SCANNED_EVENTS[provider]
+    events = _events_of(provider, WIRE_FORMATS[wire].stream_body(ScriptedReply(text=["a", "b"])))
+    stream = py_class("m", *args)
+    for n, event in enumerate(events, 1):
+        chunk = stream.on_event(event)
+        if chunk is not None and chunk.choices and chunk.choices[0].delta.content == "a":
+            return events[:n]
+    raise AssertionError(f"{provider}: no text chunk")
+
+
+def _scanner_documents(provider: str) -> list[bytes]:
+    base = _SCANNED_EVENTS[provider][3]
+    inner = base.find(b"{", 1)  # the first nested object: odd members go in there too
+    documents = [base[:cut] for cut in range(len(base) + 1)]
+    for member in _ODD_MEMBERS:
+        documents.append(b"{" + member + base[1:])
+        if inner > 0:
+            documents.append(base[: inner + 1] + member + base[inner + 1 :])
+    documents += [base + b" \n", b" " + base, base + b"x",
+                  json.dumps(json.loads(base), indent=1).encode()]
+    return documents
+
+
+def _scanner_twins(provider: str, pytestconfig: pytest.Config) -> tuple[Any, Any, tuple[Any, ...]]:
+    from conftest import _both_adapter_twins
+
+    _, class_name, args, _, _ = _SCANNED_EVENTS[provider]
+    topic = {"openai_responses": "responses", "ollama_chat": "ollama"}.get(provider, provider)
+    py, c = _both_adapter_twins(f"{topic}_stream", pytestconfig)
+    return getattr(py, class_name), getattr(c, class_name), args
+
+
+@pytest.mark.parametrize("provider", list(_SCANNED_EVENTS))
+def test_scanners_and_orjson_paths_agree(provider: str, pytestconfig: pytest.Config) -> None:
+    py_class, c_class, args = _scanner_twins(provider, pytestconfig)
+    start = _opening_events(provider, py_class, args)
+    documents = _scanner_documents(provider)
+    sequences = [[*start, _scanned_event(provider, data)] for data in documents]
+    _assert_twins_agree(py_class, c_class, sequences, *args)
+    scanned = 0  # ... and the scanner did take the typical event (so the line above can fail)
+    for events in sequences:
+        stream = c_class("m", *args)
+        try:
+            chunk = [stream.on_event(event) for event in events][-1]
+        except Exception:
+            continue
+        if chunk is not None and type(chunk.raw).__name__ == "LazyJSONObject":
+            scanned += 1
+            assert chunk.raw is chunk.choices[0].delta.raw
+    assert scanned >= 6, scanned
+
+
+@settings(max_examples=300, deadline=None)
+@given(provider=st.sampled_from(list(_SCANNED_EVENTS)), mutations=BYTE_MUTATIONS)
+def test_scanners_agree_on_mutated_events(
+    provider: str, mutations: list[tuple[str, int, int]], pytestconfig: pytest.Config,
+) -> None:
+    py_class, c_class, args = _scanner_twins(provider, pytestconfig)
+    start = _opening_events(provider, py_class, args)
+    event = _scanned_event(provider, mutated(_SCANNED_EVENTS[provider][3], mutations))
+    _assert_twins_agree(py_class, c_class, [[*start, event]], *args)

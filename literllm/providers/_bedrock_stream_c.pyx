@@ -4,14 +4,32 @@
 Builds the common message (a ``contentBlockDelta`` event with ``delta.text``) in C, filling
 the chunk dataclasses' slots directly; every other message goes to the py twin's
 ``on_event``, whose state this twin shares, so both give the same chunks and errors.
+
+The common message's payload is first read straight from its bytes (``_scan``, with the
+steps of ``_json_c``), its ``raw`` then decoded only on first use; a payload the scanner
+does not take in full goes through orjson as before.
 """
 
 cimport cython
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
 from cpython.dict cimport PyDict_GetItem
 from cpython.object cimport PyObject
 
 import orjson
 
+from ._json_c cimport (
+    LazyJSONObject,
+    Pos,
+    Value,
+    at_end,
+    key_is,
+    next_member,
+    open_object,
+    scan_key,
+    skip_value,
+    string_at,
+    value_text,
+)
 from ._slots cimport ChunkLayout, chunk_layout, orjson_keys, text_chunk
 
 from ..types import ChatCompletionChunk, Delta, StreamChoice
@@ -30,6 +48,8 @@ cdef str _CHUNK_OBJECT = CHUNK_OBJECT
 cdef str _EVENT = "event"
 cdef str _BLOCK_DELTA = "contentBlockDelta"
 cdef object _ZERO = 0
+cdef const char* _TEXT_PATH[1]
+_TEXT_PATH[0] = "text"
 
 
 @cython.final
@@ -80,6 +100,10 @@ cdef class BedrockStream:
 
     cdef object _text_chunk(self, object payload):
         cdef PyObject* p
+        if type(payload) is bytes:
+            chunk = self._scan(<bytes>payload)
+            if chunk is not None:
+                return chunk
         try:
             obj = _loads(payload)
         except ValueError:
@@ -97,6 +121,39 @@ cdef class BedrockStream:
         return text_chunk(
             &_LAYOUT, self._id, _CHUNK_OBJECT, self._created, self._model,
             _ZERO, text, None, None, None, None, obj, obj,
+        )
+
+    cdef object _scan(self, bytes data):
+        """The chunk of a ``{"delta": {"text": ...}, ...}`` payload read from its bytes; None
+        to let the orjson path read it."""
+        cdef Pos p = <Pos>PyBytes_AS_STRING(data)
+        cdef Pos end = p + PyBytes_GET_SIZE(data)
+        cdef Value key, text
+        cdef bint more = True
+        cdef bint have_delta = False
+        p = open_object(p, end)
+        while more:
+            p = scan_key(p, end, &key)
+            if p == NULL:
+                return None
+            if key_is(&key, "delta", 5):
+                if have_delta:
+                    return None
+                have_delta = True
+                p = string_at(p, end, _TEXT_PATH, 1, &text, 1)
+            else:
+                p = skip_value(p, end, 1)
+            p = next_member(p, end, &more)
+        if not at_end(p, end) or not have_delta:
+            return None
+        piece = value_text(&text, None)
+        if piece is None:
+            return None
+        self.text_parts.append(piece)
+        raw = LazyJSONObject(data)
+        return text_chunk(
+            &_LAYOUT, self._id, _CHUNK_OBJECT, self._created, self._model,
+            _ZERO, piece, None, None, None, None, raw, raw,
         )
 
     cdef object _delegate(self, event):

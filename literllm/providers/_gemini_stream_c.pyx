@@ -6,15 +6,37 @@ continues the plain text before it, with no finish reason and no error, before t
 finished. The chunk's slots are filled directly. Every other event goes to the py twin's
 ``on_event``, whose state (id, model, the reply's parts, tool numbering, text received) this
 twin shares, so both give the same chunks and the same errors for every input.
+
+The common event is first read straight from its bytes (``_scan``, with the steps of
+``_json_c``), its ``raw`` then decoded only on first use; a document the scanner does not
+take in full goes through orjson as before.
 """
 
 cimport cython
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
 from cpython.dict cimport PyDict_GetItem, PyDict_Size
 from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
 from cpython.object cimport PyObject, PyObject_IsTrue
 
 import orjson
 
+from ._json_c cimport (
+    ABSENT,
+    NULL_VALUE,
+    STRING,
+    LazyJSONObject,
+    Pos,
+    Value,
+    at_end,
+    key_is,
+    next_member,
+    open_object,
+    scan_key,
+    scan_scalar,
+    skip_space,
+    skip_value,
+    value_text,
+)
 from ._slots cimport ChunkLayout, chunk_layout, orjson_keys, text_chunk
 
 from ..types import ChatCompletionChunk, Delta, StreamChoice
@@ -46,6 +68,85 @@ cdef object _ZERO = 0
 cdef inline object _value(dict d, str key):
     cdef PyObject* p = PyDict_GetItem(d, key)
     return None if p == NULL else <object>p
+
+
+cdef Pos _only_text_part(Pos p, Pos end, Value* text) noexcept:
+    """``{"text": string}``, its one member."""
+    cdef Value key
+    p = scan_key(open_object(p, end), end, &key)
+    if p == NULL or not key_is(&key, "text", 4):
+        return NULL
+    p = scan_scalar(p, end, text)
+    if p == NULL or text.kind != STRING:
+        return NULL
+    p = skip_space(p, end)
+    if p >= end or p[0] != c'}':
+        return NULL
+    return p + 1
+
+
+cdef Pos _text_content(Pos p, Pos end, Value* text) noexcept:
+    """``{"parts": [one text part], ...}``."""
+    cdef Value key
+    cdef bint more = True
+    cdef bint have_parts = False
+    p = open_object(p, end)
+    while more:
+        p = scan_key(p, end, &key)
+        if p == NULL:
+            return NULL
+        if key_is(&key, "parts", 5):
+            if have_parts or p >= end or p[0] != c'[':
+                return NULL
+            have_parts = True
+            p = skip_space(_only_text_part(skip_space(p + 1, end), end, text), end)
+            if p == NULL or p >= end or p[0] != c']':
+                return NULL
+            p += 1
+        else:
+            p = skip_value(p, end, 3)
+        p = next_member(p, end, &more)
+    return p if have_parts else NULL
+
+
+cdef Pos _text_candidate(Pos p, Pos end, Value* text) noexcept:
+    """``{"content": text content, "finishReason": null if there, ...}``."""
+    cdef Value key, finish
+    cdef bint more = True
+    cdef bint have_content = False
+    finish.kind = ABSENT
+    p = open_object(p, end)
+    while more:
+        p = scan_key(p, end, &key)
+        if p == NULL:
+            return NULL
+        if key_is(&key, "content", 7):
+            if have_content:
+                return NULL
+            have_content = True
+            p = _text_content(p, end, text)
+        elif key_is(&key, "finishReason", 12):
+            if finish.kind != ABSENT:
+                return NULL
+            p = scan_scalar(p, end, &finish)
+            if p == NULL or finish.kind != NULL_VALUE:
+                return NULL
+        else:
+            p = skip_value(p, end, 2)
+        p = next_member(p, end, &more)
+    return p if have_content else NULL
+
+
+cdef Pos _candidates(Pos p, Pos end, Value* text) noexcept:
+    """``[text candidate, ...any]``."""
+    if p == NULL or p >= end or p[0] != c'[':
+        return NULL
+    p = skip_space(_text_candidate(skip_space(p + 1, end), end, text), end)
+    while p != NULL and p < end and p[0] == c',':
+        p = skip_space(skip_value(skip_space(p + 1, end), end, 2), end)
+    if p == NULL or p >= end or p[0] != c']':
+        return NULL
+    return p + 1
 
 
 @cython.final
@@ -86,8 +187,14 @@ cdef class GeminiStream:
         """The chunk of one ``(event_type, data)`` pair, or ``None``."""
         # Mirrors _gemini_stream_py.GeminiStream.on_event for plain text continuing plain text.
         cdef tuple pair = <tuple?>event
+        data = pair[1]
+        if (type(data) is bytes and not self._finished and PyList_GET_SIZE(self._parts)
+                and (<list?>self._parts[-1])[2] is True):
+            chunk = self._scan(<bytes>data)
+            if chunk is not None:
+                return chunk
         try:
-            obj = _loads(pair[1])
+            obj = _loads(data)
         except ValueError:
             return self._delegate(event)  # the py twin's error
         if type(obj) is dict and not self._finished:
@@ -95,6 +202,71 @@ cdef class GeminiStream:
             if chunk is not None:
                 return chunk
         return self._delegate(event)
+
+    cdef object _scan(self, bytes data):
+        """The chunk of the common event read from its bytes; None to let the orjson path
+        read it."""
+        cdef Pos p = <Pos>PyBytes_AS_STRING(data)
+        cdef Pos end = p + PyBytes_GET_SIZE(data)
+        cdef Value key, text, error, response_id, model
+        cdef Value* field
+        cdef bint more = True
+        cdef bint have_candidates = False
+        error.kind = response_id.kind = model.kind = ABSENT
+        p = open_object(p, end)
+        while more:
+            p = scan_key(p, end, &key)
+            if p == NULL:
+                return None
+            if key_is(&key, "candidates", 10):
+                if have_candidates:
+                    return None
+                have_candidates = True
+                p = _candidates(p, end, &text)
+            elif key_is(&key, "error", 5):
+                if error.kind != ABSENT:
+                    return None
+                p = scan_scalar(p, end, &error)
+                if p == NULL or error.kind != NULL_VALUE:
+                    return None
+            elif key_is(&key, "responseId", 10) or key_is(&key, "modelVersion", 12):
+                field = &response_id if key.size == 10 else &model
+                if field.kind != ABSENT:
+                    return None
+                p = scan_scalar(p, end, field)
+                if p == NULL or (field.kind != STRING and field.kind != NULL_VALUE):
+                    return None
+            else:
+                p = skip_value(p, end, 1)
+            p = next_member(p, end, &more)
+        if not at_end(p, end) or not have_candidates:
+            return None
+
+        # Every text before any side effect, so falling back never double-counts.
+        piece = value_text(&text, None)
+        if piece is None:
+            return None
+        new_id = new_model = None
+        if response_id.kind == STRING and response_id.size:
+            new_id = value_text(&response_id, self._id)
+            if new_id is None:
+                return None
+        if model.kind == STRING and model.size:
+            new_model = value_text(&model, self._model)
+            if new_model is None:
+                return None
+        if new_id is not None and new_id != self._id:
+            self._id = self._make.id = new_id
+        if new_model is not None and new_model != self._model:
+            self._model = self._make.model = new_model
+        (<list?>(<list?>self._parts[-1])[1]).append(piece)
+        if len(<str>piece):
+            self.text_parts.append(piece)
+        raw = LazyJSONObject(data)
+        return text_chunk(
+            &_LAYOUT, self._id, _CHUNK_OBJECT, self._created, self._model,
+            _ZERO, piece, None, None, None, None, raw, raw,
+        )
 
     cdef object _text_chunk(self, dict obj):
         """The chunk for the common shape, or None to let the py twin handle the event."""

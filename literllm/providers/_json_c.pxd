@@ -8,7 +8,7 @@ from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from cpython.object cimport PyObject
 from cpython.ref cimport Py_DECREF
 from libc.stdint cimport uint64_t
-from libc.string cimport memcmp, memcpy
+from libc.string cimport memcmp, memcpy, strlen
 
 
 cdef class LazyJSONObject:
@@ -333,6 +333,38 @@ cdef inline Pos open_object(Pos p, Pos end) noexcept:
     if p >= end or p[0] == c'}':
         return NULL
     return p
+
+
+cdef inline Pos string_at(Pos p, Pos end, const char* const* names, int count, Value* out,
+                          int depth) noexcept:
+    """The object at ``p``, whose member ``names[0]`` leads through ``names[1:]`` (objects
+    all) to a string, kept in ``out``; every other member is skipped. A repeated name is
+    left to orjson."""
+    cdef Value key
+    cdef bint more = True
+    cdef bint found = False
+    cdef Py_ssize_t size = strlen(names[0])
+    if depth >= MAX_DEPTH:
+        return NULL
+    p = open_object(p, end)
+    while more:
+        p = scan_key(p, end, &key)
+        if p == NULL:
+            return NULL
+        if key_is(&key, names[0], size):
+            if found:
+                return NULL
+            found = True
+            if count == 1:
+                p = scan_scalar(p, end, out)
+                if p == NULL or out.kind != STRING:
+                    return NULL
+            else:
+                p = string_at(p, end, names + 1, count - 1, out, depth + 1)
+        else:
+            p = skip_value(p, end, depth + 1)
+        p = next_member(p, end, &more)
+    return p if found else NULL
 
 
 cdef inline bint at_end(Pos p, Pos end) noexcept:

@@ -5,14 +5,37 @@ Builds the common line in C (``message`` holding only ``role`` and ``content`` t
 ``done`` false), filling the chunk's slots directly; every other line goes to the py twin's
 ``on_event``, whose state (tool numbering, completion, text received) this twin shares, so
 both give the same chunks and the same errors for every input.
+
+The common line is first read straight from its bytes (``_scan``, with the steps of
+``_json_c``), its ``raw`` then decoded only on first use; a line the scanner does not take
+in full goes through orjson as before.
 """
 
 cimport cython
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
 from cpython.dict cimport PyDict_GetItem, PyDict_Size
 from cpython.object cimport PyObject
 
+from libc.string cimport memcmp
+
 import orjson
 
+from ._json_c cimport (
+    ABSENT,
+    STRING,
+    LazyJSONObject,
+    Pos,
+    Value,
+    at_end,
+    key_is,
+    next_member,
+    open_object,
+    scan_key,
+    scan_scalar,
+    skip_space,
+    skip_value,
+    value_text,
+)
 from ._slots cimport ChunkLayout, chunk_layout, orjson_keys, text_chunk
 
 from ..types import ChatCompletionChunk, Delta, StreamChoice
@@ -33,6 +56,33 @@ cdef str _K_CONTENT = _KEYS["content"]
 cdef str _K_DONE = _KEYS["done"]
 cdef str _CHUNK_OBJECT = CHUNK_OBJECT
 cdef object _ZERO = 0
+
+
+cdef Pos _text_message(Pos p, Pos end, Value* text) noexcept:
+    """``{"content": non-empty string, other: any}``: exactly two members, as the orjson path
+    asks (``role`` beside the text)."""
+    cdef Value key
+    cdef bint more = True
+    cdef int members = 0
+    text.kind = ABSENT
+    p = open_object(p, end)
+    while more:
+        p = scan_key(p, end, &key)
+        if p == NULL:
+            return NULL
+        members += 1
+        if key_is(&key, "content", 7):
+            if text.kind != ABSENT:
+                return NULL
+            p = scan_scalar(p, end, text)
+            if p == NULL or text.kind != STRING or text.size == 0:
+                return NULL
+        else:
+            p = skip_value(p, end, 2)
+        p = next_member(p, end, &more)
+    if members != 2 or text.kind == ABSENT:
+        return NULL
+    return p
 
 
 @cython.final
@@ -63,6 +113,10 @@ cdef class OllamaStream:
         """The chunk of one NDJSON line, or ``None``."""
         # Mirrors the common-line branch of _ollama_stream_py.OllamaStream.on_event.
         cdef PyObject* p
+        if type(line) is bytes:
+            chunk = self._scan(<bytes>line)
+            if chunk is not None:
+                return chunk
         try:
             obj = _loads(line)
         except ValueError:
@@ -85,6 +139,50 @@ cdef class OllamaStream:
                             _ZERO, content, None, None, None, None, obj, obj,
                         )
         return self._twin_on_event(line)
+
+    cdef object _scan(self, bytes data):
+        """The chunk of a line whose message holds text (and one other member) and is not
+        done, read from its bytes; None to let the orjson path read it (an empty text gives
+        no chunk there)."""
+        cdef Pos p = <Pos>PyBytes_AS_STRING(data)
+        cdef Pos end = p + PyBytes_GET_SIZE(data)
+        cdef Value key, done, text
+        cdef bint more = True
+        cdef bint have_message = False
+        cdef bint have_done = False
+        p = open_object(p, end)
+        while more:
+            p = scan_key(p, end, &key)
+            if p == NULL:
+                return None
+            if key_is(&key, "message", 7):
+                if have_message:
+                    return None
+                have_message = True
+                p = _text_message(p, end, &text)
+            elif key_is(&key, "done", 4):
+                if have_done:
+                    return None
+                have_done = True
+                p = skip_space(p, end)
+                if p == NULL or end - p < 5 or memcmp(p, b"false", 5) != 0:
+                    return None
+                p += 5
+            else:
+                p = skip_value(p, end, 1)
+            p = next_member(p, end, &more)
+        if not at_end(p, end) or not have_message or not have_done:
+            return None
+        content = value_text(&text, None)
+        if content is None:
+            return None
+        self.text_parts.append(content)
+        make = self._make
+        raw = LazyJSONObject(data)
+        return text_chunk(
+            &_LAYOUT, make.id, _CHUNK_OBJECT, make.created, make.model,
+            _ZERO, content, None, None, None, None, raw, raw,
+        )
 
     def finish(self):
         """The body ended: complete only after the ``done`` line."""

@@ -5,14 +5,34 @@ Builds the common event (``response.output_text.delta`` with text) in C, filling
 slots directly; every other event goes to the py twin's ``on_event``, whose state (id,
 model, tool calls, reasoning items, text received) this twin shares, so both give the same
 chunks and the same errors for every input.
+
+The common event is first read straight from its bytes (``_scan``, with the steps of
+``_json_c``), its ``raw`` then decoded only on first use; a document the scanner does not
+take in full goes through orjson as before.
 """
 
 cimport cython
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
 from cpython.dict cimport PyDict_GetItem
 from cpython.object cimport PyObject
 
 import orjson
 
+from ._json_c cimport (
+    STRING,
+    LazyJSONObject,
+    Pos,
+    Value,
+    at_end,
+    key_is,
+    next_member,
+    open_object,
+    scan_key,
+    scan_scalar,
+    skip_value,
+    string_is,
+    value_text,
+)
 from ._slots cimport ChunkLayout, chunk_layout, orjson_keys, text_chunk
 
 from ..types import ChatCompletionChunk, Delta, StreamChoice
@@ -72,8 +92,13 @@ cdef class ResponsesStream:
         # Mirrors _responses_stream_py.ResponsesStream.on_event for text deltas.
         cdef PyObject* p
         cdef tuple pair = <tuple?>event
+        data = pair[1]
+        if type(data) is bytes:
+            chunk = self._scan(<bytes>data)
+            if chunk is not None:
+                return chunk
         try:
-            obj = _loads(pair[1])
+            obj = _loads(data)
         except ValueError:
             return self._delegate(event)  # the py twin's error
         if type(obj) is dict:
@@ -90,6 +115,49 @@ cdef class ResponsesStream:
                         _ZERO, text, None, None, None, None, obj, obj,
                     )
         return self._delegate(event)
+
+    cdef object _scan(self, bytes data):
+        """The chunk of a ``response.output_text.delta`` event with text, read from its bytes;
+        None to let the orjson path read it (an empty delta gives no chunk there)."""
+        cdef Pos p = <Pos>PyBytes_AS_STRING(data)
+        cdef Pos end = p + PyBytes_GET_SIZE(data)
+        cdef Value key, kind, text
+        cdef bint more = True
+        cdef bint have_kind = False
+        cdef bint have_text = False
+        p = open_object(p, end)
+        while more:
+            p = scan_key(p, end, &key)
+            if p == NULL:
+                return None
+            if key_is(&key, "type", 4):
+                if have_kind:
+                    return None
+                have_kind = True
+                p = scan_scalar(p, end, &kind)
+                if p == NULL or not string_is(&kind, "response.output_text.delta", 26):
+                    return None
+            elif key_is(&key, "delta", 5):
+                if have_text:
+                    return None
+                have_text = True
+                p = scan_scalar(p, end, &text)
+                if p == NULL or text.kind != STRING or text.size == 0:
+                    return None
+            else:
+                p = skip_value(p, end, 1)
+            p = next_member(p, end, &more)
+        if not at_end(p, end) or not have_kind or not have_text:
+            return None
+        piece = value_text(&text, None)
+        if piece is None:
+            return None
+        self.text_parts.append(piece)
+        raw = LazyJSONObject(data)
+        return text_chunk(
+            &_LAYOUT, self._id, _CHUNK_OBJECT, self._created, self._model,
+            _ZERO, piece, None, None, None, None, raw, raw,
+        )
 
     cdef object _delegate(self, event):
         try:
