@@ -289,6 +289,36 @@ def test_structural_errors(eventstream: ModuleType, name: str) -> None:
         assert not isinstance(info.value, ChecksumError), how
 
 
+def test_feed_raw_gives_blocks_and_payloads_with_the_same_framing_checks(
+    eventstream: ModuleType,
+) -> None:
+    frames = [encode_event_message({":event-type": "chunk", "n": Int16Header(i)}, b"p%d" % i)
+              for i in range(5)]
+    body = b"".join(frames)
+    for how, pieces in splits(body, seeds=2):
+        decoder = eventstream.EventStreamDecoder()
+        pairs = [pair for piece in pieces for pair in decoder.feed_raw(piece)]
+        decoder.close()
+        assert pairs == [(frame[12:-4 - 2], frame[-6:-4]) for frame in frames], how
+        assert all(type(block) is bytes and type(payload) is bytes for block, payload in pairs)
+    # The header block is not parsed: a duplicate header passes, as feed would not let it.
+    duplicate, _ = STRUCTURAL["duplicate"]
+    assert eventstream.EventStreamDecoder().feed_raw(duplicate) == [(b"\x01a\x00\x01a\x01", b"")]
+    # The framing and checksum errors are feed's, with the pairs before them.
+    bad = bytearray(frames[0])
+    bad[-1] ^= 1
+    decoder = eventstream.EventStreamDecoder()
+    with pytest.raises(ChecksumError, match="message") as info:
+        decoder.feed_raw(frames[1] + bytes(bad))
+    assert info.value.messages == [(frames[1][12:-6], b"p1")]
+    with pytest.raises(EventStreamError, match="exceeds max_message_size"):
+        eventstream.EventStreamDecoder(max_message_size=16).feed_raw(frames[0])
+    decoder = eventstream.EventStreamDecoder()
+    decoder.feed_raw(frames[0][:-1])
+    with pytest.raises(EventStreamError, match="ended inside"):
+        decoder.close()
+
+
 def test_every_bit_flip_is_a_checksum_error(eventstream: ModuleType) -> None:
     frame = encode_event_message({":event-type": "chunk", "n": Int16Header(3)}, b'{"a": 1}')
     for bit in range(len(frame) * 8):

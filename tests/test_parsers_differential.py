@@ -66,17 +66,22 @@ def test_sse_twins_agree(both_sse: tuple[ModuleType, ModuleType], data: bytes,
     assert _run_sse(py, [data], raw, limit)[:2] == expected[:2] or expected[0] == "error"
 
 
-def _run_es(module: ModuleType, pieces: list[bytes]) -> Any:
+def _run_es(module: ModuleType, pieces: list[bytes], raw: bool = False) -> Any:
     decoder = module.EventStreamDecoder(max_message_size=4096, max_headers_size=512)
+    feed = decoder.feed_raw if raw else decoder.feed
     out: list[Any] = []
+
+    def pairs(items: list[Any]) -> list[Any]:
+        return items if raw else [(m.headers, m.payload) for m in items]
+
     try:
         for piece in pieces:
-            out += decoder.feed(piece)
+            out += feed(piece)
         decoder.close()
     except (EventStreamError, StreamTruncatedError) as exc:
         messages = getattr(exc, "messages", [])
-        return (type(exc).__name__, str(exc), [(m.headers, m.payload) for m in out + list(messages)])
-    return ("ok", [(m.headers, m.payload) for m in out])
+        return (type(exc).__name__, str(exc), pairs(out + list(messages)))
+    return ("ok", pairs(out))
 
 
 _header_values = st.one_of(
@@ -124,6 +129,18 @@ def test_eventstream_twins_agree_and_fail_typed(
     assert _run_es(c, pieces) == expected
     whole = _run_es(py, [body])
     assert whole[0] == expected[0] and whole[1] == expected[1]
+    # feed_raw: the same frames and errors, each as (header block, payload), in both twins.
+    raw = _run_es(py, pieces, raw=True)
+    assert _run_es(c, pieces, raw=True) == raw
+    # ... and the frames feed gives, up to any error of its header parsing (feed_raw leaves
+    # the headers unparsed, so it goes on), with the same framing and checksum errors.
+    raw_payloads = [payload for _, payload in raw[-1]]
+    payloads = [payload for _, payload in expected[-1]]
+    assert raw_payloads[: len(payloads)] == payloads
+    if raw[0] != "ok" and len(raw_payloads) == len(payloads):
+        assert raw[:2] == expected[:2]
+    for block, payload in raw[-1][: len(payloads)]:
+        assert (py._parse_headers(block), payload) in expected[-1]
 
 
 _NDJSON_TOKENS = st.sampled_from(

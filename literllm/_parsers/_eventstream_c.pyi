@@ -39,6 +39,9 @@ class EventStreamDecoder:
             EventStreamError: any other malformed frame, or one over a size cap. Messages
                 completed earlier in this call are on the exception's ``messages``.
         """
+    def feed_raw(self, data: bytes | bytearray | memoryview, /) -> list[tuple[bytes, bytes]]:
+        """``feed``, each completed frame as ``(header_block, payload)`` bytes (see the py
+        twin)."""
     def close(self) -> None:
         """Signal end of input.
 

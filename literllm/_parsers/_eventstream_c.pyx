@@ -14,7 +14,7 @@ from cpython.bytes cimport (
     PyBytes_FromStringAndSize,
     PyBytes_GET_SIZE,
 )
-from cpython.dict cimport PyDict_SetItem
+from cpython.dict cimport PyDict_Copy, PyDict_SetItem
 from cpython.object cimport PyObject
 from cpython.ref cimport Py_INCREF, Py_XDECREF
 from cpython.mem cimport PyMem_Free, PyMem_Realloc
@@ -60,6 +60,7 @@ DEF PRELUDE_LENGTH = 12
 DEF MINIMUM_MESSAGE_LENGTH = 16
 DEF STRING_CACHE_SIZE = 16
 DEF STRING_CACHE_KEY = 64
+DEF HEADER_CACHE_SIZE = 256
 
 cdef object _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 cdef Py_ssize_t _RETAINED_BUFFER = RETAINED_BUFFER
@@ -136,9 +137,16 @@ cdef class EventStreamDecoder:
     cdef PyObject* _cache_text[STRING_CACHE_SIZE]
     cdef Py_ssize_t _cache_count
     cdef Py_ssize_t _next_slot
+    # The last header block and its headers: a stream's messages mostly repeat the same
+    # block (Bedrock: the same three headers in every content delta), so a copy of the dict
+    # replaces parsing it again. Kept private: callers get copies, which they may change.
+    cdef unsigned char _header_block[HEADER_CACHE_SIZE]
+    cdef Py_ssize_t _header_block_length
+    cdef dict _block_headers
 
     def __cinit__(self):
         self._buf = NULL
+        self._header_block_length = -1
         self._cache_count = 0
         self._next_slot = 0
 
@@ -172,6 +180,14 @@ cdef class EventStreamDecoder:
 
     def feed(self, data, /):
         """Decode more of the stream; returns every message these bytes completed, in order."""
+        return self._feed_any(data, False)
+
+    def feed_raw(self, data, /):
+        """``feed``, each completed frame as ``(header_block, payload)`` bytes (see the py
+        twin)."""
+        return self._feed_any(data, True)
+
+    cdef list _feed_any(self, data, bint raw):
         cdef list out = []
         cdef Py_buffer view
         if self._error is not None:
@@ -180,16 +196,16 @@ cdef class EventStreamDecoder:
             raise RuntimeError(ES_FED_AFTER_CLOSE)
         try:
             if PyBytes_CheckExact(data):
-                self._feed(<const unsigned char*>PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data), out)
+                self._feed(<const unsigned char*>PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data), out, raw)
             else:
                 try:
                     PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
                 except BufferError:
                     data = memoryview(data).tobytes()
-                    self._feed(<const unsigned char*>PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data), out)
+                    self._feed(<const unsigned char*>PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data), out, raw)
                 else:
                     try:
-                        self._feed(<const unsigned char*>view.buf, view.len, out)
+                        self._feed(<const unsigned char*>view.buf, view.len, out, raw)
                     finally:
                         PyBuffer_Release(&view)
         except EventStreamError as exc:
@@ -225,7 +241,7 @@ cdef class EventStreamDecoder:
         self._len += n
         return 0
 
-    cdef int _feed(self, const unsigned char* p, Py_ssize_t n, list out) except -1:
+    cdef int _feed(self, const unsigned char* p, Py_ssize_t n, list out, bint raw) except -1:
         # Mirrors _eventstream_py.EventStreamDecoder._decode_frames, without copying frames that
         # arrive whole.
         cdef Py_ssize_t take
@@ -245,7 +261,8 @@ cdef class EventStreamDecoder:
             n -= take
             if self._len < self._need:
                 return 0
-            out.append(self._decode_frame(self._buf, self._need))
+            out.append(self._raw_frame(self._buf, self._need) if raw
+                       else self._decode_frame(self._buf, self._need))
             self._len = 0
             self._need = 0
             if self._cap > _RETAINED_BUFFER:
@@ -257,7 +274,7 @@ cdef class EventStreamDecoder:
             self._need = self._check_prelude(p)
             if n < self._need:
                 break
-            out.append(self._decode_frame(p, self._need))
+            out.append(self._raw_frame(p, self._need) if raw else self._decode_frame(p, self._need))
             p += self._need
             n -= self._need
             self._need = 0
@@ -291,6 +308,20 @@ cdef class EventStreamDecoder:
             )
         return total
 
+    cdef tuple _raw_frame(self, const unsigned char* p, Py_ssize_t total):
+        cdef uint32_t headers_length = _u32(p + 4)
+        cdef uint32_t expected = _u32(p + total - 4)
+        cdef uint32_t actual = _crc(_u32(p + 8), p + 8, total - 12)
+        if actual != expected:
+            raise ChecksumError("message", expected, actual)
+        return (
+            PyBytes_FromStringAndSize(<const char*>p + PRELUDE_LENGTH, headers_length),
+            PyBytes_FromStringAndSize(
+                <const char*>p + PRELUDE_LENGTH + headers_length,
+                total - headers_length - MINIMUM_MESSAGE_LENGTH,
+            ),
+        )
+
     cdef EventStreamMessage _decode_frame(self, const unsigned char* p, Py_ssize_t total):
         cdef uint32_t headers_length = _u32(p + 4)
         cdef uint32_t expected = _u32(p + total - 4)
@@ -299,12 +330,25 @@ cdef class EventStreamDecoder:
         if actual != expected:
             raise ChecksumError("message", expected, actual)
         message = EventStreamMessage.__new__(EventStreamMessage)
-        message.headers = self._parse_headers(p + PRELUDE_LENGTH, headers_length)
+        message.headers = self._headers(p + PRELUDE_LENGTH, headers_length)
         message.payload = PyBytes_FromStringAndSize(
             <const char*>p + PRELUDE_LENGTH + headers_length,
             total - headers_length - MINIMUM_MESSAGE_LENGTH,
         )
         return message
+
+    cdef dict _headers(self, const unsigned char* block, Py_ssize_t length):
+        """The headers of a block: a copy of the last block's when the bytes are the same."""
+        if (length == self._header_block_length
+                and memcmp(self._header_block, block, length) == 0):
+            return PyDict_Copy(self._block_headers)
+        headers = self._parse_headers(block, length)
+        if length <= HEADER_CACHE_SIZE:
+            memcpy(self._header_block, block, length)
+            self._header_block_length = length
+            self._block_headers = headers
+            return PyDict_Copy(headers)
+        return headers
 
     cdef str _cached_str(self, const unsigned char* p, Py_ssize_t n):
         """Strict UTF-8 decode, reusing a recently decoded equal string; None if invalid."""

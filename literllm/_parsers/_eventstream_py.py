@@ -225,14 +225,26 @@ class EventStreamDecoder:
             EventStreamError: any other malformed frame, or one over a size cap. Messages
                 completed earlier in this call are on the exception's ``messages``.
         """
+        return self._feed(data, raw=False)
+
+    def feed_raw(self, data: bytes | bytearray | memoryview, /) -> list[tuple[bytes, bytes]]:
+        """``feed`` for callers that read the headers themselves, or only the payloads: each
+        completed frame as ``(header_block, payload)`` bytes. The same checks (both CRCs, the
+        prelude's lengths, the size caps) and errors as ``feed``; the header block is not
+        parsed, so a malformed one is the caller's to find. The pairs completed before an
+        error are on its ``messages``.
+        """
+        return self._feed(data, raw=True)
+
+    def _feed(self, data: bytes | bytearray | memoryview, *, raw: bool) -> list[Any]:
         if self._error is not None:
             raise repeat_error(self._error, messages=[])
         if self._closed:
             raise RuntimeError(ES_FED_AFTER_CLOSE)
         self._buf += _as_bytes(data)
-        out: list[EventStreamMessage] = []
+        out: list[Any] = []
         try:
-            self._decode_frames(out)
+            self._decode_frames(out, raw)
         except EventStreamError as exc:
             exc.messages = out
             self._error = exc
@@ -252,7 +264,7 @@ class EventStreamDecoder:
             self._error = EventStreamTruncatedError(ES_TRUNCATED.format(buffered=self.buffered))
             raise self._error
 
-    def _decode_frames(self, out: list[EventStreamMessage]) -> None:
+    def _decode_frames(self, out: list[Any], raw: bool) -> None:
         buf = self._buf
         pos = self._pos
         try:
@@ -265,7 +277,7 @@ class EventStreamDecoder:
                 total = self._need
                 if available < total:
                     break
-                out.append(self._decode_frame(buf, pos, total))
+                out.append(self._decode_frame(buf, pos, total, raw))
                 pos += total
                 self._need = 0
         finally:
@@ -304,7 +316,9 @@ class EventStreamDecoder:
             )
         return int(total)
 
-    def _decode_frame(self, buf: bytearray, pos: int, total: int) -> EventStreamMessage:
+    def _decode_frame(
+        self, buf: bytearray, pos: int, total: int, raw: bool
+    ) -> EventStreamMessage | tuple[bytes, bytes]:
         headers_length, prelude_crc = _PRELUDE.unpack_from(buf, pos)[1:]
         end = pos + total - 4
         with memoryview(buf) as view:
@@ -314,5 +328,7 @@ class EventStreamDecoder:
                 raise ChecksumError("message", expected, actual)
             headers_start = pos + PRELUDE_LENGTH
             payload_start = headers_start + headers_length
+            if raw:
+                return bytes(view[headers_start:payload_start]), bytes(view[payload_start:end])
             headers = _parse_headers(bytes(view[headers_start:payload_start]))
             return EventStreamMessage(headers, bytes(view[payload_start:end]))

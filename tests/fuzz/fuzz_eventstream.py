@@ -13,13 +13,16 @@ with atheris.instrument_imports():
     from literllm.errors import EventStreamError
 
 
-def decode(module: object, parts: list[bytes]) -> list[object]:
+def decode(module: object, parts: list[bytes], raw: bool = False) -> list[object]:
     decoder = module.EventStreamDecoder(  # type: ignore[attr-defined]
         max_message_size=1 << 16, max_headers_size=1 << 12
     )
     out: list[object] = []
     for part in parts:
-        out += [(dict(m.headers), m.payload) for m in decoder.feed(part)]
+        if raw:
+            out += decoder.feed_raw(part)
+        else:
+            out += [(dict(m.headers), m.payload) for m in decoder.feed(part)]
     decoder.close()
     return out
 
@@ -40,8 +43,9 @@ def test_one_input(data: bytes) -> None:
     if data[:1] and data[0] & 0x80:
         payload = with_valid_crcs(payload)
     parts = pieces(payload, cuts)
-    py = outcome(lambda: decode(_eventstream_py, parts), (EventStreamError,))
-    c = outcome(lambda: decode(_eventstream_c, parts), (EventStreamError,))
+    raw = bool(data[:1]) and bool(data[0] & 0x40)  # half the inputs through feed_raw
+    py = outcome(lambda: decode(_eventstream_py, parts, raw), (EventStreamError,))
+    c = outcome(lambda: decode(_eventstream_c, parts, raw), (EventStreamError,))
     assert py == c, (py, c)
 
 
