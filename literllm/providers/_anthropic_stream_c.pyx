@@ -21,7 +21,6 @@ import orjson
 from ._json_c cimport (
     ABSENT,
     STRING,
-    LazyJSONObject,
     Pos,
     Value,
     at_end,
@@ -30,9 +29,9 @@ from ._json_c cimport (
     open_object,
     scan_key,
     scan_scalar,
+    scanned_text_chunk,
     skip_value,
     string_is,
-    value_text,
 )
 from ._slots cimport ChunkLayout, chunk_layout, orjson_keys, text_chunk
 
@@ -189,15 +188,8 @@ cdef class AnthropicStream:
                 return None
         if not at_end(p, end) or kind.kind == ABSENT or not have_delta:
             return None
-        piece = value_text(&text, None)
-        if piece is None:
-            return None
-        self.text_parts.append(piece)
-        raw = LazyJSONObject(data)
-        return text_chunk(
-            &_LAYOUT, self._id, _CHUNK_OBJECT, self._created, self._model,
-            _ZERO, piece, None, None, None, None, raw, raw,
-        )
+        return scanned_text_chunk(&_LAYOUT, self.text_parts, &text, data, self._id,
+                                  _CHUNK_OBJECT, self._created, self._model)
 
     cdef object _delegate(self, event):
         try:

@@ -11,25 +11,12 @@ does not take in full goes through orjson as before.
 """
 
 cimport cython
-from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
 from cpython.dict cimport PyDict_GetItem
 from cpython.object cimport PyObject
 
 import orjson
 
-from ._json_c cimport (
-    LazyJSONObject,
-    Pos,
-    Value,
-    at_end,
-    key_is,
-    next_member,
-    open_object,
-    scan_key,
-    skip_value,
-    string_at,
-    value_text,
-)
+from ._json_c cimport Value, scan_text_event, scanned_text_chunk
 from ._slots cimport ChunkLayout, chunk_layout, orjson_keys, text_chunk
 
 from ..types import ChatCompletionChunk, Delta, StreamChoice
@@ -48,8 +35,8 @@ cdef str _CHUNK_OBJECT = CHUNK_OBJECT
 cdef str _EVENT = "event"
 cdef str _BLOCK_DELTA = "contentBlockDelta"
 cdef object _ZERO = 0
-cdef const char* _TEXT_PATH[1]
-_TEXT_PATH[0] = "text"
+cdef const char* _TEXT_PATH[2]
+_TEXT_PATH[:] = ["delta", "text"]
 
 
 @cython.final
@@ -126,35 +113,11 @@ cdef class BedrockStream:
     cdef object _scan(self, bytes data):
         """The chunk of a ``{"delta": {"text": ...}, ...}`` payload read from its bytes; None
         to let the orjson path read it."""
-        cdef Pos p = <Pos>PyBytes_AS_STRING(data)
-        cdef Pos end = p + PyBytes_GET_SIZE(data)
-        cdef Value key, text
-        cdef bint more = True
-        cdef bint have_delta = False
-        p = open_object(p, end)
-        while more:
-            p = scan_key(p, end, &key)
-            if p == NULL:
-                return None
-            if key_is(&key, "delta", 5):
-                if have_delta:
-                    return None
-                have_delta = True
-                p = string_at(p, end, _TEXT_PATH, 1, &text, 1)
-            else:
-                p = skip_value(p, end, 1)
-            p = next_member(p, end, &more)
-        if not at_end(p, end) or not have_delta:
+        cdef Value text
+        if not scan_text_event(data, NULL, 0, _TEXT_PATH, 2, &text):
             return None
-        piece = value_text(&text, None)
-        if piece is None:
-            return None
-        self.text_parts.append(piece)
-        raw = LazyJSONObject(data)
-        return text_chunk(
-            &_LAYOUT, self._id, _CHUNK_OBJECT, self._created, self._model,
-            _ZERO, piece, None, None, None, None, raw, raw,
-        )
+        return scanned_text_chunk(&_LAYOUT, self.text_parts, &text, data, self._id,
+                                  _CHUNK_OBJECT, self._created, self._model)
 
     cdef object _delegate(self, event):
         try:

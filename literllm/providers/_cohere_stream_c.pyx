@@ -12,27 +12,12 @@ take in full goes through orjson as before.
 """
 
 cimport cython
-from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
 from cpython.dict cimport PyDict_GetItem
 from cpython.object cimport PyObject
 
 import orjson
 
-from ._json_c cimport (
-    LazyJSONObject,
-    Pos,
-    Value,
-    at_end,
-    key_is,
-    next_member,
-    open_object,
-    scan_key,
-    scan_scalar,
-    skip_value,
-    string_at,
-    string_is,
-    value_text,
-)
+from ._json_c cimport Value, scan_text_event, scanned_text_chunk
 from ._slots cimport ChunkLayout, chunk_layout, orjson_keys, text_chunk
 
 from ..types import ChatCompletionChunk, Delta, StreamChoice
@@ -55,8 +40,8 @@ cdef str _K_TEXT = _KEYS["text"]
 cdef str _CHUNK_OBJECT = CHUNK_OBJECT
 cdef str _CONTENT_DELTA = "content-delta"
 cdef object _ZERO = 0
-cdef const char* _TEXT_PATH[3]
-_TEXT_PATH[0], _TEXT_PATH[1], _TEXT_PATH[2] = "message", "content", "text"
+cdef const char* _TEXT_PATH[4]
+_TEXT_PATH[:] = ["delta", "message", "content", "text"]
 
 
 cdef inline object _dict_at(object d, str key):
@@ -129,43 +114,11 @@ cdef class CohereStream:
     cdef object _scan(self, bytes data):
         """The chunk of a ``content-delta`` text event read from its bytes; None to let the
         orjson path read it."""
-        cdef Pos p = <Pos>PyBytes_AS_STRING(data)
-        cdef Pos end = p + PyBytes_GET_SIZE(data)
-        cdef Value key, kind, text
-        cdef bint more = True
-        cdef bint have_kind = False
-        cdef bint have_delta = False
-        p = open_object(p, end)
-        while more:
-            p = scan_key(p, end, &key)
-            if p == NULL:
-                return None
-            if key_is(&key, "type", 4):
-                if have_kind:
-                    return None
-                have_kind = True
-                p = scan_scalar(p, end, &kind)
-                if p == NULL or not string_is(&kind, "content-delta", 13):
-                    return None
-            elif key_is(&key, "delta", 5):
-                if have_delta:
-                    return None
-                have_delta = True
-                p = string_at(p, end, _TEXT_PATH, 3, &text, 1)
-            else:
-                p = skip_value(p, end, 1)
-            p = next_member(p, end, &more)
-        if not at_end(p, end) or not have_kind or not have_delta:
+        cdef Value text
+        if not scan_text_event(data, "content-delta", 13, _TEXT_PATH, 4, &text):
             return None
-        piece = value_text(&text, None)
-        if piece is None:
-            return None
-        self.text_parts.append(piece)
-        raw = LazyJSONObject(data)
-        return text_chunk(
-            &_LAYOUT, self._id, _CHUNK_OBJECT, self._created, self._model,
-            _ZERO, piece, None, None, None, None, raw, raw,
-        )
+        return scanned_text_chunk(&_LAYOUT, self.text_parts, &text, data, self._id,
+                                  _CHUNK_OBJECT, self._created, self._model)
 
     cdef object _delegate(self, event):
         try:

@@ -3,12 +3,15 @@
 # adapter twins (each scans its common event with these steps), and the lazily decoded
 # ``raw`` those chunks carry (``LazyJSONObject``, implemented in _json_c.pyx).
 
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
 from cpython.exc cimport PyErr_Clear
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from cpython.object cimport PyObject
 from cpython.ref cimport Py_DECREF
 from libc.stdint cimport uint64_t
 from libc.string cimport memcmp, memcpy, strlen
+
+from ._slots cimport ChunkLayout, text_chunk
 
 
 cdef class LazyJSONObject:
@@ -460,3 +463,60 @@ cdef inline object value_text(const Value* value, object previous):
     result = <object>text
     Py_DECREF(result)
     return result
+
+
+cdef inline bint scan_text_event(bytes data, const char* kind, Py_ssize_t kind_size,
+                                 const char* const* path, int count, Value* text) noexcept:
+    """Whether ``data`` is an object whose ``type`` is ``kind`` (unless NULL) and which has a
+    string at ``path`` (a member, or a path of objects to one), checked in full; ``text``
+    gets the string. Any other member is skipped; a repeated ``type`` or ``path[0]`` is left
+    to orjson."""
+    cdef Pos p = <Pos>PyBytes_AS_STRING(data)
+    cdef Pos end = p + PyBytes_GET_SIZE(data)
+    cdef Value key, value
+    cdef bint more = True
+    cdef bint have_kind = False
+    cdef bint have_path = False
+    cdef Py_ssize_t size = strlen(path[0])
+    p = open_object(p, end)
+    while more:
+        p = scan_key(p, end, &key)
+        if p == NULL:
+            return False
+        if kind != NULL and key_is(&key, "type", 4):
+            if have_kind:
+                return False
+            have_kind = True
+            p = scan_scalar(p, end, &value)
+            if p == NULL or not string_is(&value, kind, kind_size):
+                return False
+        elif key_is(&key, path[0], size):
+            if have_path:
+                return False
+            have_path = True
+            if count == 1:
+                p = scan_scalar(p, end, text)
+                if p == NULL or text.kind != STRING:
+                    return False
+            else:
+                p = string_at(p, end, path + 1, count - 1, text, 1)
+        else:
+            p = skip_value(p, end, 1)
+        p = next_member(p, end, &more)
+    return at_end(p, end) and (have_kind or kind == NULL) and have_path
+
+
+cdef inline object scanned_text_chunk(const ChunkLayout* layout, list text_parts,
+                                      const Value* text, bytes data, object id,
+                                      object chunk_object, object created, object model):
+    """The text chunk of a scanned event (``raw`` and ``delta.raw`` its lazily decoded
+    JSON), its text kept in ``text_parts``; None when the text is not UTF-8 (orjson then
+    raises the error)."""
+    piece = value_text(text, None)
+    if piece is None:
+        return None
+    text_parts.append(piece)
+    raw = LazyJSONObject(data)
+    return text_chunk(layout, id, chunk_object, created, model, 0, piece, None, None, None,
+                      None, raw, raw)
+

@@ -23,7 +23,6 @@ import orjson
 from ._json_c cimport (
     ABSENT,
     STRING,
-    LazyJSONObject,
     Pos,
     Value,
     at_end,
@@ -32,9 +31,9 @@ from ._json_c cimport (
     open_object,
     scan_key,
     scan_scalar,
+    scanned_text_chunk,
     skip_space,
     skip_value,
-    value_text,
 )
 from ._slots cimport ChunkLayout, chunk_layout, orjson_keys, text_chunk
 
@@ -173,16 +172,9 @@ cdef class OllamaStream:
             p = next_member(p, end, &more)
         if not at_end(p, end) or not have_message or not have_done:
             return None
-        content = value_text(&text, None)
-        if content is None:
-            return None
-        self.text_parts.append(content)
         make = self._make
-        raw = LazyJSONObject(data)
-        return text_chunk(
-            &_LAYOUT, make.id, _CHUNK_OBJECT, make.created, make.model,
-            _ZERO, content, None, None, None, None, raw, raw,
-        )
+        return scanned_text_chunk(&_LAYOUT, self.text_parts, &text, data, make.id,
+                                  _CHUNK_OBJECT, make.created, make.model)
 
     def finish(self):
         """The body ended: complete only after the ``done`` line."""

@@ -12,27 +12,12 @@ take in full goes through orjson as before.
 """
 
 cimport cython
-from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
 from cpython.dict cimport PyDict_GetItem
 from cpython.object cimport PyObject
 
 import orjson
 
-from ._json_c cimport (
-    STRING,
-    LazyJSONObject,
-    Pos,
-    Value,
-    at_end,
-    key_is,
-    next_member,
-    open_object,
-    scan_key,
-    scan_scalar,
-    skip_value,
-    string_is,
-    value_text,
-)
+from ._json_c cimport Value, scan_text_event, scanned_text_chunk
 from ._slots cimport ChunkLayout, chunk_layout, orjson_keys, text_chunk
 
 from ..types import ChatCompletionChunk, Delta, StreamChoice
@@ -54,6 +39,8 @@ cdef str _K_DELTA = _KEYS["delta"]
 cdef str _CHUNK_OBJECT = CHUNK_OBJECT
 cdef str _TEXT_DELTA = "response.output_text.delta"
 cdef object _ZERO = 0
+cdef const char* _TEXT_PATH[1]
+_TEXT_PATH[:] = ["delta"]
 
 
 @cython.final
@@ -119,45 +106,12 @@ cdef class ResponsesStream:
     cdef object _scan(self, bytes data):
         """The chunk of a ``response.output_text.delta`` event with text, read from its bytes;
         None to let the orjson path read it (an empty delta gives no chunk there)."""
-        cdef Pos p = <Pos>PyBytes_AS_STRING(data)
-        cdef Pos end = p + PyBytes_GET_SIZE(data)
-        cdef Value key, kind, text
-        cdef bint more = True
-        cdef bint have_kind = False
-        cdef bint have_text = False
-        p = open_object(p, end)
-        while more:
-            p = scan_key(p, end, &key)
-            if p == NULL:
-                return None
-            if key_is(&key, "type", 4):
-                if have_kind:
-                    return None
-                have_kind = True
-                p = scan_scalar(p, end, &kind)
-                if p == NULL or not string_is(&kind, "response.output_text.delta", 26):
-                    return None
-            elif key_is(&key, "delta", 5):
-                if have_text:
-                    return None
-                have_text = True
-                p = scan_scalar(p, end, &text)
-                if p == NULL or text.kind != STRING or text.size == 0:
-                    return None
-            else:
-                p = skip_value(p, end, 1)
-            p = next_member(p, end, &more)
-        if not at_end(p, end) or not have_kind or not have_text:
+        cdef Value text
+        if (not scan_text_event(data, "response.output_text.delta", 26, _TEXT_PATH, 1, &text)
+                or text.size == 0):
             return None
-        piece = value_text(&text, None)
-        if piece is None:
-            return None
-        self.text_parts.append(piece)
-        raw = LazyJSONObject(data)
-        return text_chunk(
-            &_LAYOUT, self._id, _CHUNK_OBJECT, self._created, self._model,
-            _ZERO, piece, None, None, None, None, raw, raw,
-        )
+        return scanned_text_chunk(&_LAYOUT, self.text_parts, &text, data, self._id,
+                                  _CHUNK_OBJECT, self._created, self._model)
 
     cdef object _delegate(self, event):
         try:
