@@ -305,8 +305,11 @@ class ChatStream:
             events = self._events
             if pos < len(events):
                 self._pos = pos + 1
+                # Bound methods kept in slots: read as attributes, then called, which skips
+                # the method lookup a self._on_event(...) call does on every chunk.
+                on_event = self._on_event
                 try:
-                    chunk = self._on_event(events[pos])
+                    chunk = on_event(events[pos])
                 except StreamError as exc:
                     self._events = _NO_EVENTS
                     if self._first_pending and self._resend is not None:
@@ -321,9 +324,10 @@ class ChatStream:
                     self._fail(MalformedChunkError(f"could not build a chunk: {exc!r}"), exc)
                     raise self._pending_error() from exc
                 if chunk is not None:
+                    accumulate = self._accumulate
                     try:
                         # Also the type check of every field the adapter passed through.
-                        self._accumulate(chunk)
+                        accumulate(chunk)
                     except Exception as exc:
                         self._events = _NO_EVENTS
                         self._fail(_as_malformed(exc, events[pos]), exc.__cause__)
