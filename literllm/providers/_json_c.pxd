@@ -31,10 +31,10 @@ cdef extern from "Python.h":
 
 # The scanner's steps. Each takes the position of the next byte and returns the position
 # after what it read, or NULL when the document is not one it can read (not the shape, or
-# not JSON it checks): the caller then falls back to orjson. None raises, and none decides a
-# document is bad JSON; orjson does that on the fallback. The steps a caller chains (skip_space,
-# scan_key, scan_scalar, skip_value, next_member, open_object) pass a NULL position on, so a
-# caller may check once after several.
+# not JSON it checks): the caller then falls back to orjson. None raises, and none decides
+# a document is bad JSON; orjson does that on the fallback. The steps a caller chains
+# (skip_space, scan_key, scan_scalar, skip_value, next_member, open_object) pass a NULL
+# position on, so a caller may check once after several.
 
 ctypedef const unsigned char* Pos
 
@@ -43,7 +43,7 @@ cdef enum ValueKind:
 
 ctypedef struct Value:
     ValueKind kind
-    Pos start  # a string's bytes, between its quotes, escapes undone by _text
+    Pos start  # a string's bytes, between its quotes (value_text undoes the escapes)
     Py_ssize_t size
     bint escaped
     bint ascii
