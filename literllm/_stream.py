@@ -15,6 +15,7 @@ from ._accumulate import StreamAccumulator, completion_of
 from ._aiohttp_internals import connection_closed, connection_error, take_unread
 from ._config import log
 from ._io import is_network_error
+from ._parsers import IMPLEMENTATION
 from ._secrets import scrub_chain
 from .errors import (
     MalformedChunkError,
@@ -23,6 +24,13 @@ from .errors import (
     StreamTruncatedError,
 )
 from .types import ChatCompletion, ChatCompletionChunk
+
+if TYPE_CHECKING:
+    from ._stream_core_py import StreamCore
+elif IMPLEMENTATION == "c":
+    from ._stream_core_c import StreamCore
+else:
+    from ._stream_core_py import StreamCore
 
 if TYPE_CHECKING:
     import asyncio
@@ -143,7 +151,7 @@ def _watch_connection(response: TransportResponse, ref: weakref.ref[ChatStream])
     return closed, lost
 
 
-class ChatStream:
+class ChatStream(StreamCore):
     """The chunks of one streamed reply: an async iterator and an async context manager.
 
     Leaving ``async for`` early (when nothing else holds the stream), ``aclose()``, leaving
@@ -153,7 +161,6 @@ class ChatStream:
 
     __slots__ = (
         "__weakref__",
-        "_accumulate",
         "_accumulator",
         "_adapter",
         "_bytes",
@@ -163,16 +170,11 @@ class ChatStream:
         "_deadline",
         "_error",
         "_error_told",
-        "_events",
         "_feed",
         "_finished",
-        "_first_pending",
         "_idle",
         "_loop",
-        "_on_event",
         "_output",
-        "_pos",
-        "_received",
         "_recorder",
         "_resend",
         "_response",
@@ -222,7 +224,7 @@ class ChatStream:
         adapter = start.adapter
         self._adapter = adapter
         self._feed: Callable[[bytes], Sequence[Any]] = adapter.feed
-        self._events: Sequence[Any] = _NO_EVENTS
+        self._events = _NO_EVENTS
         self._pos = 0
         # A read's bytes not decoded yet (from _unfed_pos): a read can hold a whole body.
         self._unfed = b""
@@ -296,54 +298,79 @@ class ChatStream:
     def __aiter__(self) -> ChatStream:
         return self
 
-    async def __anext__(self) -> ChatCompletionChunk:
+    # __anext__ is StreamCore's: the next chunk from the events already decoded, with no
+    # coroutine in the compiled twin; the rest comes here.
+    async def _anext_slow(self) -> ChatCompletionChunk:
         # NOTE: chunks are built one per call, from the events of the last read: building a
         # whole read's chunks ahead would keep hundreds of fresh objects alive at once and
         # make the cyclic GC run (and promote them) several times per stream.
         while True:
+            if self._first_pending:
+                chunk = await self._next_before_content()
+            else:
+                chunk = self._next_decoded()
+            if chunk is not None:
+                return chunk
+            await self._read()
+
+    async def _next_before_content(self) -> ChatCompletionChunk | None:
+        """``_next_decoded`` until the first content: an event that fails before it may be
+        answered by another attempt (a retry, or the next fallback model)."""
+        while True:
             pos = self._pos
             events = self._events
-            if pos < len(events):
-                self._pos = pos + 1
-                # Bound methods kept in slots: read as attributes, then called, which skips
-                # the method lookup a self._on_event(...) call does on every chunk.
-                on_event = self._on_event
-                try:
-                    chunk = on_event(events[pos])
-                except StreamError as exc:
+            if pos >= len(events):
+                return None
+            self._pos = pos + 1
+            event = events[pos]
+            try:
+                chunk = self._on_event(event)
+            except StreamError as exc:
+                if self._resend is not None:
                     self._events = _NO_EVENTS
-                    if self._first_pending and self._resend is not None:
-                        # Nothing was delivered yet: another attempt may still answer.
-                        start = await self._try_again(exc)
-                        if start is not None:
-                            continue
-                    self._fail(exc, exc.__cause__)
-                    raise self._pending_error() from exc.__cause__
-                except Exception as exc:  # an adapter bug must still end as a StreamError
-                    self._events = _NO_EVENTS
-                    self._fail(MalformedChunkError(f"could not build a chunk: {exc!r}"), exc)
-                    raise self._pending_error() from exc
-                if chunk is not None:
-                    accumulate = self._accumulate
-                    try:
-                        # Also the type check of every field the adapter passed through.
-                        accumulate(chunk)
-                    except Exception as exc:
-                        self._events = _NO_EVENTS
-                        self._fail(_as_malformed(exc, events[pos]), exc.__cause__)
-                        raise self._pending_error() from exc.__cause__
-                    self._received += 1
-                    if self._first_pending and _has_content(chunk):
-                        self._first_pending = False
-                        self._call.first_chunk(self._completion, self._received)
-                    return chunk
-                if self._adapter.done:
-                    self._events = _NO_EVENTS
-                    self._pos = 0
-                    self._finished = True
-                    self._release()
+                    if await self._try_again(exc) is not None:
+                        continue
+                error = self._broken_event(exc)
+                raise error from error.__cause__
+            except Exception as exc:
+                error = self._broken_event(exc)
+                raise error from error.__cause__
+            if chunk is None:
+                self._no_chunk()
                 continue
-            await self._read()
+            try:
+                self._accumulate(chunk)
+            except Exception as exc:
+                error = self._refused_chunk(exc, event)
+                raise error from error.__cause__
+            self._received += 1
+            if _has_content(chunk):
+                self._first_pending = False
+                self._call.first_chunk(self._completion, self._received)
+            return chunk
+
+    def _no_chunk(self) -> None:
+        """An event made no chunk: the stream is complete if it was the terminal one."""
+        if self._adapter.done:
+            self._events = _NO_EVENTS
+            self._pos = 0
+            self._finished = True
+            self._release()
+
+    def _broken_event(self, exc: Exception) -> StreamError:
+        """The adapter refused an event: the error to raise, recorded (the stream closed)."""
+        self._events = _NO_EVENTS
+        if isinstance(exc, StreamError):
+            self._fail(exc, exc.__cause__)
+        else:  # an adapter bug must still end as a StreamError
+            self._fail(MalformedChunkError(f"could not build a chunk: {exc!r}"), exc)
+        return self._pending_error()
+
+    def _refused_chunk(self, exc: Exception, event: Any) -> StreamError:
+        """The accumulator refused a chunk: the error to raise, recorded (the stream closed)."""
+        self._events = _NO_EVENTS
+        self._fail(_as_malformed(exc, event), exc.__cause__)
+        return self._pending_error()
 
     async def _try_again(self, error: StreamError) -> StreamStart | None:
         """Close this attempt and start the next one (a retry, or the next fallback model);

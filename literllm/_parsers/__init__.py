@@ -64,9 +64,12 @@ else:
             for name in ("_json_c", "_openai_stream_c", "_anthropic_stream_c", "_bedrock_stream_c",
                          "_cohere_stream_c", "_gemini_stream_c", "_ollama_stream_c",
                          "_responses_stream_c")
-        ) and any(
-            os.path.exists(os.path.join(os.path.dirname(folder), "_accumulate_c" + suffix))
-            for suffix in importlib.machinery.EXTENSION_SUFFIXES
+        ) and all(
+            any(
+                os.path.exists(os.path.join(os.path.dirname(folder), name + suffix))
+                for suffix in importlib.machinery.EXTENSION_SUFFIXES
+            )
+            for name in ("_accumulate_c", "_stream_core_c")
         )
 
     try:

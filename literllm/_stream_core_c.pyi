@@ -1,0 +1,31 @@
+"""Stub for the compiled stream core; mirrors ``_stream_core_py.StreamCore``."""
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from typing_extensions import disjoint_base
+
+from .errors import StreamError
+from .types import ChatCompletionChunk
+
+__all__ = ["StreamCore"]
+
+@disjoint_base
+class StreamCore:
+    """What ``ChatStream`` keeps per chunk, and its ``__anext__``."""
+
+    _events: Sequence[Any]
+    _pos: int
+    _on_event: Callable[[Any], ChatCompletionChunk | None]
+    _accumulate: Callable[[ChatCompletionChunk], None]
+    _received: int
+    _first_pending: bool
+
+    async def __anext__(self) -> ChatCompletionChunk: ...
+    def _next_decoded(self) -> ChatCompletionChunk | None:
+        """The next chunk the decoded events make, accumulated and counted; ``None`` when
+        they are used up."""
+    async def _anext_slow(self) -> ChatCompletionChunk: ...
+    def _no_chunk(self) -> None: ...
+    def _broken_event(self, exc: Exception) -> StreamError: ...
+    def _refused_chunk(self, exc: Exception, event: Any) -> StreamError: ...
