@@ -442,12 +442,14 @@ cdef inline object _unescaped_text(const Value* value):
 
 cdef inline object value_text(const Value* value, object previous):
     """The text of a string ``Value``, or None if its bytes are not UTF-8; ``previous`` when
-    it holds the same ASCII text (ids and model names repeat in every chunk)."""
+    it holds the same ASCII text (ids and model names repeat in every chunk). ``previous``
+    may be anything a stream kept, such as a wrong-typed model name the py twin passed on:
+    only a str is looked into."""
     cdef PyObject* text
     if value.escaped:
         return _unescaped_text(value)
     if value.ascii:
-        if (previous is not None and _is_compact_ascii(previous)
+        if (type(previous) is str and _is_compact_ascii(previous)
                 and _text_length(previous) == value.size
                 and memcmp(_text_data(previous), value.start, value.size) == 0):
             return previous
