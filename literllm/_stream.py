@@ -26,11 +26,11 @@ from .errors import (
 from .types import ChatCompletion, ChatCompletionChunk
 
 if TYPE_CHECKING:
-    from ._stream_core_py import StreamCore
+    from ._stream_core_py import StreamCore, inherit_anext
 elif IMPLEMENTATION == "c":
-    from ._stream_core_c import StreamCore
+    from ._stream_core_c import StreamCore, inherit_anext
 else:
-    from ._stream_core_py import StreamCore
+    from ._stream_core_py import StreamCore, inherit_anext
 
 if TYPE_CHECKING:
     import asyncio
@@ -684,3 +684,6 @@ class ChatStream(StreamCore):
         return error
 
 
+
+
+inherit_anext(ChatStream)

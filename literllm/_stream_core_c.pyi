@@ -8,7 +8,7 @@ from typing_extensions import disjoint_base
 from .errors import StreamError
 from .types import ChatCompletionChunk
 
-__all__ = ["StreamCore"]
+__all__ = ["StreamCore", "inherit_anext"]
 
 @disjoint_base
 class StreamCore:
@@ -29,3 +29,7 @@ class StreamCore:
     def _no_chunk(self) -> None: ...
     def _broken_event(self, exc: Exception) -> StreamError: ...
     def _refused_chunk(self, exc: Exception, event: Any) -> StreamError: ...
+
+def inherit_anext(cls: type[StreamCore]) -> None:
+    """Let ``cls``, a Python subclass that does not define ``__anext__``, call
+    ``StreamCore.__anext__`` directly instead of looking it up on every chunk."""

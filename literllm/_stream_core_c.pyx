@@ -10,7 +10,7 @@ before the first send, as with a coroutine: a task cancelled before it started t
 
 from cpython.object cimport PyObject
 
-__all__ = ["StreamCore"]
+__all__ = ["StreamCore", "inherit_anext"]
 
 
 cdef extern from *:
@@ -203,6 +203,22 @@ cdef extern from *:
         return (PyObject *)step;
     }
 
+    /* A Python subclass gets a slot that looks __anext__ up by name on every call (Cython
+       also lists the method, and CPython only reuses a slot found as a slot wrapper): give
+       the subclass the base's function. Assigning __anext__ on the class later still
+       recomputes the slot as usual. */
+    static int literllm_inherit_anext(PyObject *cls, PyObject *base) {
+        PyTypeObject *type = (PyTypeObject *)cls;
+        PyTypeObject *base_type = (PyTypeObject *)base;
+        if (!PyType_Check(cls) || !PyType_IsSubtype(type, base_type)
+                || type->tp_as_async == NULL || base_type->tp_as_async == NULL) {
+            PyErr_SetString(PyExc_TypeError, "inherit_anext: not a subclass of StreamCore");
+            return -1;
+        }
+        type->tp_as_async->am_anext = base_type->tp_as_async->am_anext;
+        return 0;
+    }
+
     static int literllm_step_setup(literllm_next_fn next_decoded) {
         literllm_next_decoded = next_decoded;
         literllm_slow_name = PyUnicode_InternFromString("_anext_slow");
@@ -215,6 +231,7 @@ cdef extern from *:
     ctypedef object (*literllm_next_fn)(object)
     object literllm_step_new(object core)
     int literllm_step_setup(literllm_next_fn next_decoded) except -1
+    int literllm_inherit_anext(object cls, object base) except -1
 
 
 cdef class StreamCore:
@@ -246,6 +263,17 @@ cdef class StreamCore:
 
     def _refused_chunk(self, exc, event):
         raise NotImplementedError
+
+
+def inherit_anext(cls):
+    """Let ``cls``, a Python subclass that does not define ``__anext__``, call
+    ``StreamCore.__anext__`` directly instead of looking it up on every chunk."""
+    for klass in cls.__mro__:
+        if klass is StreamCore:
+            break
+        if "__anext__" in klass.__dict__:
+            raise TypeError(f"{klass.__qualname__} defines __anext__ itself")
+    literllm_inherit_anext(cls, StreamCore)
 
 
 cdef object _decoded_chunk(StreamCore core):

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from .errors import StreamError
     from .types import ChatCompletionChunk
 
-__all__ = ["StreamCore"]
+__all__ = ["StreamCore", "inherit_anext"]
 
 
 class StreamCore:
@@ -81,3 +81,13 @@ class StreamCore:
 
     def _refused_chunk(self, exc: Exception, event: Any) -> StreamError:
         raise NotImplementedError
+
+
+def inherit_anext(cls: type[StreamCore]) -> None:
+    """Nothing to do here: a Python class finds ``__anext__`` the usual way (the compiled
+    twin gives the subclass the base's slot function)."""
+    for klass in cls.__mro__:
+        if klass is StreamCore:
+            break
+        if "__anext__" in klass.__dict__:
+            raise TypeError(f"{klass.__qualname__} defines __anext__ itself")

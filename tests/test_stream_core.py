@@ -171,3 +171,17 @@ async def test_a_malformed_event_after_content_says_what_was_received() -> None:
         assert "after" in error.message and str(len(received)) in error.message
         with pytest.raises(MalformedChunkError):
             await stream.__anext__()  # the same error again, not a chunk
+
+
+def test_a_subclass_keeps_the_core_anext_and_one_that_defines_its_own_is_refused() -> None:
+    from literllm._stream import StreamCore, inherit_anext
+
+    assert "__anext__" not in ChatStream.__dict__
+    assert ChatStream.__anext__ is StreamCore.__anext__
+
+    class Own(ChatStream):
+        async def __anext__(self):  # type: ignore[no-untyped-def, override]
+            return None
+
+    with pytest.raises(TypeError, match="defines __anext__ itself"):
+        inherit_anext(Own)
