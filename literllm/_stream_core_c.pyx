@@ -9,6 +9,7 @@ before the first send, as with a coroutine: a task cancelled before it started t
 """
 
 from cpython.object cimport PyObject
+from cpython.ref cimport Py_REFCNT
 
 __all__ = ["StreamCore", "inherit_anext"]
 
@@ -20,6 +21,9 @@ cdef extern from *:
     /* The chunk the decoded events make (new reference), None when they are used up or
        the stream waits for its first content, NULL with an exception set. */
     static literllm_next_fn literllm_next_decoded = NULL;
+    /* Hands a step that returned its chunk back to its stream, for the next __anext__. */
+    typedef void (*literllm_keep_fn)(PyObject *, PyObject *);
+    static literllm_keep_fn literllm_keep_spare = NULL;
     static PyObject *literllm_slow_name = NULL;
 
     typedef struct {
@@ -66,6 +70,7 @@ cdef extern from *:
                 return PYGEN_ERROR;
             }
             if (chunk != Py_None) {
+                literllm_keep_spare(core, self);
                 Py_DECREF(core);
                 *result = chunk;
                 return PYGEN_RETURN;
@@ -219,8 +224,20 @@ cdef extern from *:
         return 0;
     }
 
-    static int literllm_step_setup(literllm_next_fn next_decoded) {
+    /* A spare step again (its stream held the only reference left): awaiting the next
+       chunk allocates nothing. It holds nothing while spare, so it makes no cycle. */
+    static PyObject *literllm_step_rearm(PyObject *self, PyObject *core) {
+        literllm_AnextStep *step = (literllm_AnextStep *)self;
+        Py_CLEAR(step->inner);
+        Py_INCREF(core);
+        Py_XSETREF(step->core, core);
+        Py_INCREF(self);
+        return self;
+    }
+
+    static int literllm_step_setup(literllm_next_fn next_decoded, literllm_keep_fn keep_spare) {
         literllm_next_decoded = next_decoded;
+        literllm_keep_spare = keep_spare;
         literllm_slow_name = PyUnicode_InternFromString("_anext_slow");
         if (literllm_slow_name == NULL) {
             return -1;
@@ -229,8 +246,10 @@ cdef extern from *:
     }
     """
     ctypedef object (*literllm_next_fn)(object)
+    ctypedef void (*literllm_keep_fn)(object, object) noexcept
     object literllm_step_new(object core)
-    int literllm_step_setup(literllm_next_fn next_decoded) except -1
+    object literllm_step_rearm(object step, object core)
+    int literllm_step_setup(literllm_next_fn next_decoded, literllm_keep_fn keep_spare) except -1
     int literllm_inherit_anext(object cls, object base) except -1
 
 
@@ -243,8 +262,14 @@ cdef class StreamCore:
     cdef public object _accumulate
     cdef public Py_ssize_t _received
     cdef public bint _first_pending
+    cdef object _spare_step
 
     def __anext__(self):
+        cdef PyObject* spare = <PyObject*>self._spare_step
+        if spare != <PyObject*>None and Py_REFCNT(<object>spare) == 1:
+            step = literllm_step_rearm(<object>spare, self)
+            self._spare_step = None
+            return step
         return literllm_step_new(self)
 
     def _next_decoded(self):
@@ -311,4 +336,10 @@ cdef object _step_chunk(object core):
     return _decoded_chunk(stream)
 
 
-literllm_step_setup(_step_chunk)
+cdef void _keep_spare(object core, object step) noexcept:
+    cdef StreamCore stream = <StreamCore>core
+    if stream._spare_step is None:
+        stream._spare_step = step
+
+
+literllm_step_setup(_step_chunk, _keep_spare)

@@ -185,3 +185,38 @@ def test_a_subclass_keeps_the_core_anext_and_one_that_defines_its_own_is_refused
 
     with pytest.raises(TypeError, match="defines __anext__ itself"):
         inherit_anext(Own)
+
+
+async def test_a_step_still_held_is_never_handed_out_again(client: LlmClient) -> None:
+    """The compiled twin reuses a finished step that nothing else holds: one still held (by
+    the caller here) must not come back from __anext__, nor be awaitable again."""
+    stream, received = await _started(client)
+    held = stream.__anext__()
+    received.append(await held)
+    steps = []
+    for _ in range(3):
+        step = stream.__anext__()
+        assert step is not held and all(step is not other for other in steps)
+        received.append(await step)
+        steps.append(step)
+    with pytest.raises(RuntimeError, match="already awaited"):
+        await held
+    for step in steps:
+        with pytest.raises(RuntimeError, match="already awaited"):
+            await step
+    del steps
+    received.extend([chunk async for chunk in stream])
+    assert _text(received) == "".join(PIECES)
+
+
+@pytest.mark.skipif(IMPLEMENTATION != "c", reason="the py twin's __anext__ is a coroutine")
+async def test_the_compiled_twin_reuses_a_step_nothing_else_holds(client: LlmClient) -> None:
+    stream, _received = await _started(client)
+    step = stream.__anext__()
+    await step
+    first = id(step)
+    del step  # the stream keeps it as its spare: the id stays taken
+    again = stream.__anext__()
+    assert id(again) == first
+    await again
+    await stream.aclose()
