@@ -17,6 +17,8 @@ from typing import Any
 import crcmod.predefined
 import pytest
 from conftest import conformance, splits
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import literllm
 from literllm import (
@@ -422,3 +424,65 @@ def test_16mib_payload_in_4kib_pieces_is_linear(eventstream: ModuleType) -> None
 
     large, small = best_of(1024 * 1024), best_of(4096)
     assert small < 4 * large + 0.2, (small, large)
+
+
+# --- the compiled decoder's CRC (zlib's, 16-byte blocks folded with PCLMULQDQ) ------------
+
+_FOLD_LENGTHS = [*range(0, 300), 511, 512, 513, 1000, 4096, 65536 + 7]
+
+
+@pytest.fixture
+def compiled_crc() -> Any:
+    if literllm.IMPLEMENTATION != "c":
+        pytest.skip("the compiled EventStream decoder is not built")
+    from literllm._parsers import _eventstream_c
+
+    return _eventstream_c
+
+
+def test_the_crc_folds_on_x86_64(compiled_crc: Any) -> None:
+    """The folded path is the one the other CRC tests exercise on this kind of machine."""
+    import platform
+
+    if platform.machine() not in ("x86_64", "AMD64"):
+        pytest.skip("folding is for x86-64")
+    assert compiled_crc._crc32_folds() is True
+
+
+def test_the_decoder_crc_is_zlibs_for_every_length_and_seed(compiled_crc: Any) -> None:
+    import random
+
+    rnd = random.Random(2026)
+    for length in _FOLD_LENGTHS:
+        data = rnd.randbytes(length)
+        assert compiled_crc._crc32(data) == zlib.crc32(data) == _crc32(data), length
+        for _ in range(4):
+            seed = rnd.getrandbits(32)
+            assert compiled_crc._crc32(data, seed) == zlib.crc32(data, seed), (length, seed)
+
+
+@settings(max_examples=500, deadline=None)
+@given(data=st.binary(min_size=0, max_size=700), seed=st.integers(0, 2**32 - 1))
+def test_the_decoder_crc_agrees_with_zlib_on_any_bytes(data: bytes, seed: int) -> None:
+    if literllm.IMPLEMENTATION != "c":
+        pytest.skip("the compiled EventStream decoder is not built")
+    from literllm._parsers import _eventstream_c
+
+    assert _eventstream_c._crc32(data, seed) == zlib.crc32(data, seed)
+
+
+def test_frames_of_every_length_decode_and_any_flipped_bit_fails(
+    eventstream: ModuleType,
+) -> None:
+    """Frames of 32 to 370 bytes (every path of the message CRC: zlib alone, one 64-byte
+    block, further 64- and 16-byte blocks, a tail) decode, and a flipped bit anywhere after
+    the prelude is a ChecksumError."""
+    for size in range(0, 340, 7):
+        frame = encode_event_message({":event-type": "x"}, b"p" * size)
+        (message,) = _decode(eventstream, [frame])
+        assert message.payload == b"p" * size
+        for bit in range(12 * 8, (len(frame) - 4) * 8, 61):
+            broken = bytearray(frame)
+            broken[bit // 8] ^= 1 << (bit % 8)
+            with pytest.raises(ChecksumError):
+                _decode(eventstream, [bytes(broken)])

@@ -2,7 +2,7 @@
 """Incremental AWS EventStream decoder, compiled twin of ``_eventstream_py`` (the reference).
 
 Same API, same checks in the same order, same errors and messages. CRC32 comes from zlib's C
-``crc32``; whole frames are decoded straight from the caller's buffer, and only an unfinished
+``crc32``, its 16-byte blocks folded with PCLMULQDQ where the CPU has it; whole frames are decoded straight from the caller's buffer, and only an unfinished
 frame is copied into the decoder's own buffer.
 """
 
@@ -53,6 +53,111 @@ from ._shared import (
 
 cdef extern from "zlib.h":
     unsigned long crc32(unsigned long crc, const unsigned char* buf, unsigned int len) nogil
+
+cdef extern from *:
+    """
+    /* CRC-32 (zlib's, the one EventStream uses) folded with carry-less multiplication, for
+       x86-64 CPUs with PCLMULQDQ and SSE4.1 (checked once at run time); zlib does the rest.
+       zlib 1.2.13 takes ~140 ns for a 181-byte frame (1.3 GB/s, a third of its rate over a
+       large buffer): at Bedrock's frame sizes the CRC was most of the decoder's time.
+       The folding follows Intel's "Fast CRC Computation for Generic Polynomials Using
+       PCLMULQDQ Instruction" (Gopal et al., 2009), bit-reflected constants for 0xEDB88320,
+       as zlib's own SIMD builds (Chromium's crc32_simd.c) do it. */
+    #include <stdint.h>
+    #include <stddef.h>
+    #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    #include <immintrin.h>
+    #define LITERLLM_CRC_FOLDING 1
+
+    __attribute__((target("pclmul,sse4.1")))
+    static uint32_t literllm_crc32_fold(uint32_t crc, const unsigned char *buf, size_t len) {
+        /* len: a multiple of 16, at least 64; crc: the register (not inverted here). */
+        const __m128i k1k2 = _mm_set_epi64x(0x01c6e41596LL, 0x0154442bd4LL);
+        const __m128i k3k4 = _mm_set_epi64x(0x00ccaa009eLL, 0x01751997d0LL);
+        const __m128i k5k0 = _mm_set_epi64x(0, 0x0163cd6124LL);
+        const __m128i poly = _mm_set_epi64x(0x01f7011641LL, 0x01db710641LL);
+        const __m128i low32 = _mm_setr_epi32(~0, 0, ~0, 0);
+        __m128i x1, x2, x3, x4, x5, x6, x7, x8;
+
+        x1 = _mm_loadu_si128((const __m128i *)(buf + 0x00));
+        x2 = _mm_loadu_si128((const __m128i *)(buf + 0x10));
+        x3 = _mm_loadu_si128((const __m128i *)(buf + 0x20));
+        x4 = _mm_loadu_si128((const __m128i *)(buf + 0x30));
+        x1 = _mm_xor_si128(x1, _mm_cvtsi32_si128((int)crc));
+        buf += 64;
+        len -= 64;
+        while (len >= 64) {
+            x5 = _mm_clmulepi64_si128(x1, k1k2, 0x00);
+            x6 = _mm_clmulepi64_si128(x2, k1k2, 0x00);
+            x7 = _mm_clmulepi64_si128(x3, k1k2, 0x00);
+            x8 = _mm_clmulepi64_si128(x4, k1k2, 0x00);
+            x1 = _mm_clmulepi64_si128(x1, k1k2, 0x11);
+            x2 = _mm_clmulepi64_si128(x2, k1k2, 0x11);
+            x3 = _mm_clmulepi64_si128(x3, k1k2, 0x11);
+            x4 = _mm_clmulepi64_si128(x4, k1k2, 0x11);
+            x1 = _mm_xor_si128(_mm_xor_si128(x1, x5), _mm_loadu_si128((const __m128i *)(buf + 0x00)));
+            x2 = _mm_xor_si128(_mm_xor_si128(x2, x6), _mm_loadu_si128((const __m128i *)(buf + 0x10)));
+            x3 = _mm_xor_si128(_mm_xor_si128(x3, x7), _mm_loadu_si128((const __m128i *)(buf + 0x20)));
+            x4 = _mm_xor_si128(_mm_xor_si128(x4, x8), _mm_loadu_si128((const __m128i *)(buf + 0x30)));
+            buf += 64;
+            len -= 64;
+        }
+        /* Four lanes into one. */
+        x5 = _mm_clmulepi64_si128(x1, k3k4, 0x00);
+        x1 = _mm_clmulepi64_si128(x1, k3k4, 0x11);
+        x1 = _mm_xor_si128(_mm_xor_si128(x1, x2), x5);
+        x5 = _mm_clmulepi64_si128(x1, k3k4, 0x00);
+        x1 = _mm_clmulepi64_si128(x1, k3k4, 0x11);
+        x1 = _mm_xor_si128(_mm_xor_si128(x1, x3), x5);
+        x5 = _mm_clmulepi64_si128(x1, k3k4, 0x00);
+        x1 = _mm_clmulepi64_si128(x1, k3k4, 0x11);
+        x1 = _mm_xor_si128(_mm_xor_si128(x1, x4), x5);
+        /* The remaining 16-byte blocks. */
+        while (len >= 16) {
+            x2 = _mm_loadu_si128((const __m128i *)buf);
+            x5 = _mm_clmulepi64_si128(x1, k3k4, 0x00);
+            x1 = _mm_clmulepi64_si128(x1, k3k4, 0x11);
+            x1 = _mm_xor_si128(_mm_xor_si128(x1, x2), x5);
+            buf += 16;
+            len -= 16;
+        }
+        /* 128 bits to 64. */
+        x2 = _mm_clmulepi64_si128(x1, k3k4, 0x10);
+        x1 = _mm_xor_si128(_mm_srli_si128(x1, 8), x2);
+        x2 = _mm_srli_si128(x1, 4);
+        x1 = _mm_and_si128(x1, low32);
+        x1 = _mm_clmulepi64_si128(x1, k5k0, 0x00);
+        x1 = _mm_xor_si128(x1, x2);
+        /* Barrett reduction to 32 bits. */
+        x2 = _mm_and_si128(x1, low32);
+        x2 = _mm_clmulepi64_si128(x2, poly, 0x10);
+        x2 = _mm_and_si128(x2, low32);
+        x2 = _mm_clmulepi64_si128(x2, poly, 0x00);
+        x1 = _mm_xor_si128(x1, x2);
+        return (uint32_t)_mm_extract_epi32(x1, 1);
+    }
+
+    static int literllm_crc_folding = -1;  /* -1: not checked yet */
+
+    static int literllm_crc_folds(void) {
+        if (literllm_crc_folding < 0) {
+            __builtin_cpu_init();
+            literllm_crc_folding = __builtin_cpu_supports("pclmul")
+                                   && __builtin_cpu_supports("sse4.1");
+        }
+        return literllm_crc_folding;
+    }
+    #else
+    #define LITERLLM_CRC_FOLDING 0
+    static uint32_t literllm_crc32_fold(uint32_t crc, const unsigned char *buf, size_t len) {
+        (void)buf; (void)len;
+        return crc;
+    }
+    static int literllm_crc_folds(void) { return 0; }
+    #endif
+    """
+    uint32_t _crc32_fold "literllm_crc32_fold"(uint32_t crc, const unsigned char* buf, size_t n) noexcept nogil
+    bint _crc_folds "literllm_crc_folds"() noexcept nogil
 
 __all__ = ["EventStreamDecoder", "EventStreamMessage"]
 
@@ -108,7 +213,17 @@ cdef inline uint64_t _u64(const unsigned char* p) noexcept nogil:
     return (<uint64_t>_u32(p) << 32) | _u32(p + 4)
 
 
+cdef bint _FOLDS = _crc_folds()
+
+
 cdef inline uint32_t _crc(uint32_t seed, const unsigned char* p, Py_ssize_t n) noexcept nogil:
+    """zlib's ``crc32(seed, p, n)``; whole 16-byte blocks folded when the CPU can."""
+    cdef Py_ssize_t folded
+    if _FOLDS and n >= 64:
+        folded = n & ~<Py_ssize_t>15
+        seed = ~_crc32_fold(~seed, p, <size_t>folded)
+        p += folded
+        n -= folded
     # zlib takes an unsigned int length; frames are capped far below 4 GiB, but stay exact.
     cdef unsigned long crc = seed
     while n > 0x40000000:
@@ -116,6 +231,19 @@ cdef inline uint32_t _crc(uint32_t seed, const unsigned char* p, Py_ssize_t n) n
         p += 0x40000000
         n -= 0x40000000
     return <uint32_t>crc32(crc, p, <unsigned int>n)
+
+
+def _crc32(data, unsigned long seed=0):
+    """``zlib.crc32(data, seed)`` by the decoder's own CRC (for the tests)."""
+    cdef const unsigned char[::1] view = data
+    if view.shape[0] == 0:
+        return seed & 0xFFFFFFFF
+    return _crc(<uint32_t>seed, &view[0], view.shape[0])
+
+
+def _crc32_folds():
+    """Whether this CPU folds the CRC with PCLMULQDQ (else zlib does all of it)."""
+    return _FOLDS
 
 
 @cython.final
