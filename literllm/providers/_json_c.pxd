@@ -449,7 +449,7 @@ cdef inline object value_text(const Value* value, object previous):
     if value.escaped:
         return _unescaped_text(value)
     if value.ascii:
-        if (type(previous) is str and _is_compact_ascii(previous)
+        if (previous is not None and type(previous) is str and _is_compact_ascii(previous)
                 and _text_length(previous) == value.size
                 and memcmp(_text_data(previous), value.start, value.size) == 0):
             return previous

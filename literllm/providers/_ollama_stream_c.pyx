@@ -91,6 +91,7 @@ cdef class OllamaStream:
     cdef object _twin
     cdef object _twin_on_event
     cdef object _make
+    cdef object _id, _created, _model  # the twin's, re-read after each line it handles
     cdef readonly object feed
     cdef public list text_parts
 
@@ -100,6 +101,7 @@ cdef class OllamaStream:
         self._twin = _PyTwin(model)
         self._twin_on_event = self._twin.on_event
         self._make = self._twin._make
+        self._refresh()
         self.feed = self._twin.feed
         self.text_parts = self._twin.text_parts
 
@@ -119,7 +121,7 @@ cdef class OllamaStream:
         try:
             obj = _loads(line)
         except ValueError:
-            return self._twin_on_event(line)  # the py twin's error
+            return self._delegate(line)  # the py twin's error
         if type(obj) is dict:
             p = PyDict_GetItem(<dict>obj, _K_MESSAGE)
             if p != NULL and type(<object>p) is dict and PyDict_Size(<object>p) == 2:
@@ -132,12 +134,24 @@ cdef class OllamaStream:
                         if not len(<str>content):
                             return None
                         self.text_parts.append(content)
-                        make = self._make
                         return text_chunk(
-                            &_LAYOUT, make.id, _CHUNK_OBJECT, make.created, make.model,
+                            &_LAYOUT, self._id, _CHUNK_OBJECT, self._created, self._model,
                             _ZERO, content, None, None, None, None, obj, obj,
                         )
-        return self._twin_on_event(line)
+        return self._delegate(line)
+
+    cdef object _delegate(self, line):
+        try:
+            return self._twin_on_event(line)
+        finally:
+            self._refresh()
+
+    cdef int _refresh(self) except -1:
+        make = self._make
+        self._id = make.id
+        self._created = make.created
+        self._model = make.model
+        return 0
 
     cdef object _scan(self, bytes data):
         """The chunk of a line whose message holds text (and one other member) and is not
@@ -172,9 +186,8 @@ cdef class OllamaStream:
             p = next_member(p, end, &more)
         if not at_end(p, end) or not have_message or not have_done:
             return None
-        make = self._make
-        return scanned_text_chunk(&_LAYOUT, self.text_parts, &text, data, make.id,
-                                  _CHUNK_OBJECT, make.created, make.model)
+        return scanned_text_chunk(&_LAYOUT, self.text_parts, &text, data, self._id,
+                                  _CHUNK_OBJECT, self._created, self._model)
 
     def finish(self):
         """The body ended: complete only after the ``done`` line."""
