@@ -61,6 +61,15 @@ class _Interrupted(Exception):
     """Set on the response body to wake the pending read after an error was recorded."""
 
 
+class _AnotherAttempt(Exception):
+    """Raised through ``_next_decoded`` when an event fails before any content and the
+    client may still try again; ``ChatStream._anext_slow`` catches it (never a user)."""
+
+    def __init__(self, error: StreamError) -> None:
+        super().__init__(error)
+        self.error = error
+
+
 def _idle_timer_fired(ref: weakref.ref[ChatStream]) -> None:
     stream = ref()
     if stream is not None:
@@ -305,46 +314,17 @@ class ChatStream(StreamCore):
         # whole read's chunks ahead would keep hundreds of fresh objects alive at once and
         # make the cyclic GC run (and promote them) several times per stream.
         while True:
-            if self._first_pending:
-                chunk = await self._next_before_content()
-            else:
-                chunk = self._next_decoded()
-            if chunk is not None:
-                return chunk
-            await self._read()
-
-    async def _next_before_content(self) -> ChatCompletionChunk | None:
-        """``_next_decoded`` until the first content: an event that fails before it may be
-        answered by another attempt (a retry, or the next fallback model)."""
-        while True:
-            pos = self._pos
-            events = self._events
-            if pos >= len(events):
-                return None
-            self._pos = pos + 1
-            event = events[pos]
             try:
-                chunk = self._on_event(event)
-            except StreamError as exc:
-                if self._resend is not None:
-                    self._events = _NO_EVENTS
-                    if await self._try_again(exc) is not None:
-                        continue
-                error = self._broken_event(exc)
-                raise error from error.__cause__
-            except Exception as exc:
-                error = self._broken_event(exc)
+                chunk = self._next_decoded()
+            except _AnotherAttempt as attempt:
+                if await self._try_again(attempt.error) is not None:
+                    continue
+                error = self._event_error(attempt.error)
                 raise error from error.__cause__
             if chunk is None:
-                self._no_chunk()
+                await self._read()
                 continue
-            try:
-                self._accumulate(chunk)
-            except Exception as exc:
-                error = self._refused_chunk(exc, event)
-                raise error from error.__cause__
-            self._received += 1
-            if _has_content(chunk):
+            if self._first_pending and _has_content(chunk):
                 self._first_pending = False
                 self._call.first_chunk(self._completion, self._received)
             return chunk
@@ -357,9 +337,16 @@ class ChatStream(StreamCore):
             self._finished = True
             self._release()
 
-    def _broken_event(self, exc: Exception) -> StreamError:
-        """The adapter refused an event: the error to raise, recorded (the stream closed)."""
+    def _broken_event(self, exc: Exception) -> Exception:
+        """The adapter refused an event: the error to raise, recorded (the stream closed);
+        before any content, when another attempt may still answer, ``_AnotherAttempt``."""
         self._events = _NO_EVENTS
+        if isinstance(exc, StreamError) and self._first_pending and self._resend is not None:
+            return _AnotherAttempt(exc)
+        return self._event_error(exc)
+
+    def _event_error(self, exc: Exception) -> StreamError:
+        """The error for an event the adapter refused, recorded (the stream closed)."""
         if isinstance(exc, StreamError):
             self._fail(exc, exc.__cause__)
         else:  # an adapter bug must still end as a StreamError
@@ -682,8 +669,6 @@ class ChatStream(StreamCore):
             error.args = (error.message,)
         self._finished = True
         return error
-
-
 
 
 inherit_anext(ChatStream)

@@ -24,7 +24,9 @@ class StreamCore:
     The subclass sets the fields when it attaches a response and supplies the hooks: how to
     read on (``_anext_slow``), what ends the events (``_no_chunk``) and the errors to raise
     when the adapter or the accumulator refuses an event (``_broken_event``,
-    ``_refused_chunk``); both record the error and close the stream first.
+    ``_refused_chunk``); both record the error and close the stream first, except that
+    ``_broken_event`` may return an exception only ``_anext_slow`` sees (before the first
+    content, which the step leaves to it).
     """
 
     __slots__ = ("_accumulate", "_events", "_first_pending", "_on_event", "_pos", "_received")
@@ -76,7 +78,7 @@ class StreamCore:
     def _no_chunk(self) -> None:
         raise NotImplementedError
 
-    def _broken_event(self, exc: Exception) -> StreamError:
+    def _broken_event(self, exc: Exception) -> Exception:
         raise NotImplementedError
 
     def _refused_chunk(self, exc: Exception, event: Any) -> StreamError:

@@ -449,6 +449,8 @@ cdef inline object value_text(const Value* value, object previous):
     if value.escaped:
         return _unescaped_text(value)
     if value.ascii:
+        # The None test as well: GCC cannot tell that None is no str and warns
+        # (-Warray-bounds) on the PyASCIIObject reads for a None previous.
         if (previous is not None and type(previous) is str and _is_compact_ascii(previous)
                 and _text_length(previous) == value.size
                 and memcmp(_text_data(previous), value.start, value.size) == 0):
