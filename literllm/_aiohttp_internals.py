@@ -1,6 +1,6 @@
-"""Every aiohttp internal literllm relies on, in one place (and nowhere else).
+"""Every aiohttp (and asyncio transport) internal literllm relies on, in one place.
 
-aiohttp's public API leaves three needs uncovered; each is met here through a private
+aiohttp's public API leaves four needs uncovered; each is met here through a private
 attribute, read defensively (a missing one degrades to the public behaviour, never to a
 crash), and ``tests/test_aiohttp_internals.py`` checks each against the installed aiohttp
 so that a release that moves one fails loudly there rather than quietly in production:
@@ -11,11 +11,17 @@ so that a release that moves one fails loudly there rather than quietly in produ
 - ``ClientResponse.connection.protocol.closed``: the one signal that a connection died when
   aiohttp's parser rejected bytes after the headers without telling the body;
 - ``ClientSession._loop``, ``TCPConnector._conns`` / ``_acquired`` / ``_close`` and a
-  transport's ``_sock``: dropping a session whose event loop has ended, sockets closed.
+  transport's ``_sock``: dropping a session whose event loop has ended, sockets closed;
+- ``TCPConnector._factory`` (the protocol made for each connection), asyncio's
+  ``_SelectorSocketTransport.max_size`` and, over TLS, ``_SSLProtocolTransport._ssl_protocol``
+  (its ``max_size`` and ``_ssl_buffer``): how much one read from the socket takes. asyncio
+  takes up to 256 KiB a read (and over TLS keeps a 256 KiB buffer per connection), so a
+  body that has arrived is in memory whole before any per-response limit can apply.
 """
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
 
 from ._config import log
@@ -29,9 +35,73 @@ __all__ = [
     "abandon_session",
     "connection_closed",
     "connection_error",
+    "limit_connection_reads",
+    "response_transport",
     "session_loop",
+    "set_read_size",
     "take_unread",
 ]
+
+
+def limit_connection_reads(connector: aiohttp.TCPConnector) -> None:
+    """Make each connection of ``connector`` take at most the request's ``read_bufsize``
+    from its socket in one read, from the first (the one that brings the headers) on."""
+    factory = getattr(connector, "_factory", None)
+    if not isinstance(factory, functools.partial) or not isinstance(factory.func, type):
+        log().debug("aiohttp's connector makes its protocols differently: reads not limited")
+        return
+    connector._factory = functools.partial(
+        _read_limited_protocol(factory.func), *factory.args, **factory.keywords
+    )
+
+
+@functools.cache
+def _read_limited_protocol(base: type) -> type:
+    class ReadLimitedProtocol(base):  # type: ignore[misc]
+        # aiohttp calls this for every request on the connection, before sending it.
+        def set_response_params(self, *args: Any, **params: Any) -> None:
+            super().set_response_params(*args, **params)
+            set_read_size(self.transport, params.get("read_bufsize", _AIOHTTP_READ_BUFSIZE))
+
+    ReadLimitedProtocol.__qualname__ = ReadLimitedProtocol.__name__ = (
+        f"ReadLimited{base.__name__}"
+    )
+    return ReadLimitedProtocol
+
+
+_AIOHTTP_READ_BUFSIZE = 2**16
+
+
+def set_read_size(transport: Any, size: int) -> None:
+    """Make one read of ``transport`` take at most ``size`` bytes (a plain asyncio socket
+    transport, or asyncio's TLS transport: the bytes it decrypts at once, its buffer for
+    encrypted bytes, and how many it holds before pausing the socket). Other transports
+    (uvloop's) are left as they are."""
+    if transport is None:
+        return
+    ssl_protocol = getattr(transport, "_ssl_protocol", None)
+    if ssl_protocol is not None:
+        if not isinstance(getattr(ssl_protocol, "max_size", None), int):
+            return
+        ssl_protocol.max_size = size
+        buffer = getattr(ssl_protocol, "_ssl_buffer", None)
+        if isinstance(buffer, bytearray) and len(buffer) > size:
+            # get_buffer() hands out views of this buffer only as long as max_size; the
+            # 256 KiB it was made with would otherwise stay resident for the connection.
+            ssl_protocol._ssl_buffer = bytearray(size)
+            ssl_protocol._ssl_buffer_view = memoryview(ssl_protocol._ssl_buffer)
+        limits = getattr(transport, "set_read_buffer_limits", None)
+        if callable(limits):
+            limits(high=size)
+        return
+    if isinstance(getattr(type(transport), "max_size", None), int):
+        transport.max_size = size
+
+
+def response_transport(response: Any) -> Any:
+    """The transport under a response's connection (``None`` once released, or for a
+    response that is not aiohttp's)."""
+    return getattr(getattr(response, "connection", None), "transport", None)
 
 
 def take_unread(content: Any) -> bytes:

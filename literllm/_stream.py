@@ -12,7 +12,13 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ._accumulate import StreamAccumulator, completion_of
-from ._aiohttp_internals import connection_closed, connection_error, take_unread
+from ._aiohttp_internals import (
+    connection_closed,
+    connection_error,
+    response_transport,
+    set_read_size,
+    take_unread,
+)
 from ._config import log
 from ._io import is_network_error
 from ._parsers import IMPLEMENTATION
@@ -51,6 +57,21 @@ _NO_EVENTS: tuple[Any, ...] = ()
 DECODE_SIZE = 8192
 """The most bytes decoded at once: an open stream holds at most this much as decoded,
 undelivered events (the rest of a larger read waits as bytes)."""
+
+READ_WINDOW = 4096
+"""The most bytes a stream reads at once when it starts: one read from the socket, one
+read of the body, and half of what aiohttp buffers before it stops reading the socket. A
+reader that falls behind leaves the rest of the body to TCP's flow control, in the kernel
+and at the server, instead of in this process."""
+
+READ_WINDOW_MAX = 2**18
+"""The widest window (asyncio's own read size), for a reader that keeps up."""
+
+WIDEN_SECONDS = 0.05
+"""A stream's window grows fourfold when its reader takes a whole window and asks for
+more within this long: the body is there faster than one window a read, and the reader
+keeps up with it. So a window settles near what the reader takes in this long, and a
+reader that stops holds at most about three windows of body."""
 
 
 class _IdleTimeout(TimeoutError):
@@ -195,6 +216,9 @@ class ChatStream(StreamCore):
         "_unfed_pos",
         "_waiting",
         "_watch",
+        "_window",
+        "_window_read",
+        "_window_since",
         "model",
         "provider",
         "request_id",
@@ -235,9 +259,12 @@ class ChatStream(StreamCore):
         self._feed: Callable[[bytes], Sequence[Any]] = adapter.feed
         self._events = _NO_EVENTS
         self._pos = 0
-        # A read's bytes not decoded yet (from _unfed_pos): a read can hold a whole body.
+        # A read's bytes not decoded yet (from _unfed_pos): a read can be a whole window.
         self._unfed = b""
         self._unfed_pos = 0
+        self._window = READ_WINDOW
+        self._window_read = 0
+        self._window_since = -WIDEN_SECONDS
         self._on_event = adapter.on_event
         self._bytes = 0
         self._error: StreamError | None = None
@@ -499,7 +526,7 @@ class ChatStream(StreamCore):
                     )
             self._waiting = True
             try:
-                data = await self._content.readany()
+                data = await self._content.read(self._window)
             except _Interrupted:
                 continue  # the error was recorded before the reader was woken
             except _ConnectionLost as exc:
@@ -532,6 +559,8 @@ class ChatStream(StreamCore):
                 self._end_of_body(None)
                 continue
             self._bytes += len(data)
+            if self._window < READ_WINDOW_MAX:
+                self._widen_if_keeping_up(len(data))
             if self._recorder is not None:
                 self._recorder.write(data)
             if len(data) > DECODE_SIZE:
@@ -540,6 +569,20 @@ class ChatStream(StreamCore):
                 data = data[:DECODE_SIZE]
             if self._decode(data):
                 return
+
+    def _widen_if_keeping_up(self, size: int) -> None:
+        now = self._loop.time()
+        if now - self._window_since > WIDEN_SECONDS:
+            self._window_since = now
+            self._window_read = size
+            return
+        self._window_read += size
+        if self._window_read >= self._window:
+            # aiohttp's body buffer follows the size a read asks for; the socket is told here.
+            self._window = min(4 * self._window, READ_WINDOW_MAX)
+            set_read_size(response_transport(self._response), self._window)
+            self._window_since = now
+            self._window_read = 0
 
     def _decode(self, data: bytes) -> bool:
         """Decode bytes of the body; true when they completed events (then to be delivered)."""

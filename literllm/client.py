@@ -16,13 +16,13 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, NamedTuple, Unpack
 
 from . import _retry
-from ._aiohttp_internals import abandon_session, session_loop
+from ._aiohttp_internals import abandon_session, limit_connection_reads, session_loop
 from ._config import Timeout, as_timeout, log
 from ._io import PROXY_HINTS, InternalTimeout, is_network_error, network_errors
 from ._params import check_params
 from ._pool import NO_SLOT, ConnectionSlots, PoolTimeout, Slot
 from ._secrets import redact, redact_value, scrub_chain
-from ._stream import ChatStream, StreamStart
+from ._stream import READ_WINDOW, ChatStream, StreamStart
 from ._version import __version__
 from .errors import (
     APIConnectionError,
@@ -570,6 +570,7 @@ class LlmClient:
             connector = aiohttp.TCPConnector(
                 limit=0, limit_per_host=0, ttl_dns_cache=300, ssl=self._ssl
             )
+            limit_connection_reads(connector)
             self._slots = ConnectionSlots(self._max_connections)
             # trust_env=False: aiohttp would also read ~/.netrc; proxies are resolved here.
             session = self._session = aiohttp.ClientSession(
@@ -831,6 +832,9 @@ class LlmClient:
             allow_redirects=False,
             proxy=None if proxy is None else proxy.url,
             proxy_headers=None if proxy is None else _proxy_headers(proxy),
+            # A stream starts with a small window (ChatStream widens it for a fast reader);
+            # a whole body is read at aiohttp's default.
+            read_bufsize=READ_WINDOW if stream else None,
         )
 
     def _open(

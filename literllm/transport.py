@@ -89,11 +89,10 @@ class ResponseBody(Protocol):
     """A response body being read, shaped as aiohttp's ``StreamReader`` (what the client
     uses of it)."""
 
-    async def readany(self) -> bytes:
-        """The next bytes that arrived (waits for some); ``b""`` at the end of the body."""
+    async def read(self, n: int = -1) -> bytes:
+        """At most ``n`` bytes (the whole rest for ``n < 0``): what has arrived, waiting
+        for some if nothing has; ``b""`` at the end of the body. A stream reads this way."""
         ...
-
-    async def read(self, n: int = -1) -> bytes: ...
 
     def set_exception(self, exc: BaseException) -> None:
         """Make the pending and every later read raise ``exc`` (the client's idle timer)."""

@@ -16,7 +16,10 @@ from literllm._aiohttp_internals import (
     abandon_session,
     connection_closed,
     connection_error,
+    limit_connection_reads,
+    response_transport,
     session_loop,
+    set_read_size,
     take_unread,
 )
 from literllm.testing import Fault, LocalProvider
@@ -91,6 +94,41 @@ async def test_the_session_loop_and_the_connector_parts_an_abandoned_session_nee
         assert sock is not None, "the connection's transport._sock is gone"
         abandon_session(session)
         assert sock.fileno() == -1 and connector.closed and session.closed
+
+
+async def test_the_parts_that_bound_one_read_from_the_socket() -> None:
+    import asyncio.selector_events
+    import asyncio.sslproto
+    import functools
+
+    connector = aiohttp.TCPConnector()
+    factory = getattr(connector, "_factory", None)
+    assert isinstance(factory, functools.partial) and isinstance(factory.func, type), (
+        "TCPConnector._factory is no longer a partial of the protocol class: a stream's "
+        "first read from the socket takes up to 256 KiB of its body again"
+    )
+    assert isinstance(asyncio.selector_events._SelectorSocketTransport.max_size, int)
+    assert isinstance(asyncio.sslproto.SSLProtocol.max_size, int), "SSLProtocol.max_size"
+    assert callable(asyncio.sslproto._SSLProtocolTransport.set_read_buffer_limits)
+    limit_connection_reads(connector)
+    async with (
+        LocalProvider(api_key=KEY) as server,
+        aiohttp.ClientSession(connector=connector) as session,
+    ):
+        for size in (5000, 3000):  # the second on the pooled connection
+            async with session.post(
+                server.base_url + "/chat/completions", json=CHAT, read_bufsize=size,
+                headers={"Authorization": f"Bearer {KEY}"},
+            ) as response:
+                transport = response_transport(response)
+                assert transport.max_size == size, (
+                    "aiohttp no longer calls protocol.set_response_params(read_bufsize=...) "
+                    "before each request"
+                )
+                set_read_size(transport, 7000)
+                assert transport.max_size == 7000
+                assert await response.read()
+    set_read_size(None, 1)  # a released response: nothing to tell
 
 
 def test_a_body_that_is_not_aiohttps_has_nothing_unread() -> None:

@@ -99,6 +99,7 @@ class _ReplayBody:
         self._error: BaseException | None = None
         self._waiter: asyncio.Future[None] | None = None
         self._eof = False
+        self._rest = b""  # of a piece longer than the read that took it
 
     async def _pause(self, seconds: float) -> None:
         waiter = self._waiter = asyncio.get_running_loop().create_future()
@@ -114,6 +115,9 @@ class _ReplayBody:
     async def readany(self) -> bytes:
         if self._error is not None:
             raise self._error
+        if self._rest:
+            rest, self._rest = self._rest, b""
+            return rest
         if self._stall_at is not None and self._delivered == self._stall_at:
             self._stall_at = None
             await self._pause(self._stall_seconds)
@@ -129,20 +133,20 @@ class _ReplayBody:
         return b""
 
     async def read(self, n: int = -1) -> bytes:
-        parts: list[bytes] = []
-        size = 0
-        while n < 0 or size < n:
-            if self._pieces and n >= 0 and size + len(self._pieces[0]) > n:
-                head = self._pieces[0]
-                self._pieces[0] = head[n - size:]
-                parts.append(head[: n - size])
-                break
-            piece = await self.readany()
-            if not piece:
-                break
-            parts.append(piece)
-            size += len(piece)
-        return b"".join(parts)
+        """At most ``n`` bytes (the whole rest for ``n < 0``), as aiohttp's: waits for
+        some; the rest of a longer piece is kept for the next read."""
+        if n < 0:
+            parts = []
+            while piece := await self.readany():
+                parts.append(piece)
+            return b"".join(parts)
+        if self._error is not None:
+            raise self._error
+        if not n:
+            return b""
+        rest = self._rest or await self.readany()
+        self._rest = rest[n:]
+        return rest[:n]
 
     def set_exception(self, exc: BaseException) -> None:
         self._error = exc
@@ -501,6 +505,8 @@ class _TeeBody:
     async def read(self, n: int = -1) -> bytes:
         data: bytes = await self._inner.read(n)
         self._recorder.write(data)
+        if not data and n:
+            self._recorder.close("complete")
         return data
 
     def _read_nowait_chunk(self, n: int) -> bytes:
