@@ -65,7 +65,7 @@ async def test_a_reader_that_stops_leaves_the_rest_of_the_body_in_the_network(
         # What aiohttp took in: the window this stream read, aiohttp's buffer (twice the
         # window) and the last delivery before it paused: one read from the socket, or over
         # TLS what asyncio decrypted at once (the encrypted bytes it holds, up to a window,
-        # and one read). Before the window, a first read took 256 KiB.
+        # and one read). Before the window, a first read took up to 256 KiB.
         assert body.total_bytes <= 5 * READ_WINDOW
         transport = response_transport(stream._response)
         ssl_protocol = getattr(transport, "_ssl_protocol", None)
