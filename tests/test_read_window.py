@@ -6,7 +6,9 @@ TLS, against a real local server whose body is written whole at once."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ssl
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -49,15 +51,27 @@ def contexts(request: pytest.FixtureRequest) -> tuple[Any, Any]:
     return tls
 
 
-async def test_a_reader_that_stops_leaves_the_rest_of_the_body_in_the_network(
-    contexts: tuple[Any, Any],
-) -> None:
+@contextlib.asynccontextmanager
+async def _client_of_a_whole_body_server(contexts: tuple[Any, Any]) -> AsyncIterator[LlmClient]:
     server_context, client_context = contexts
     async with (
         LocalProvider(api_key=KEY, reply=ScriptedReply(text=PIECES), pieces=WHOLE,
                       ssl_context=server_context) as server,
         LlmClient(api_key=KEY, base_url=server.base_url, ssl=client_context or True) as client,
     ):
+        yield client
+
+
+def _read_size(transport: Any) -> int:
+    """What one read of the connection takes from the socket (asyncio's, plain or TLS)."""
+    ssl_protocol = getattr(transport, "_ssl_protocol", None)
+    return int((transport if ssl_protocol is None else ssl_protocol).max_size)
+
+
+async def test_a_reader_that_stops_leaves_the_rest_of_the_body_in_the_network(
+    contexts: tuple[Any, Any],
+) -> None:
+    async with _client_of_a_whole_body_server(contexts) as client:
         stream = await client.chat_stream("openai/gpt-4o", MESSAGES)
         first = await stream.__anext__()
         await asyncio.sleep(0.3)  # the server has written everything it could meanwhile
@@ -68,11 +82,10 @@ async def test_a_reader_that_stops_leaves_the_rest_of_the_body_in_the_network(
         # and one read). Before the window, a first read took up to 256 KiB.
         assert body.total_bytes <= 5 * READ_WINDOW
         transport = response_transport(stream._response)
-        ssl_protocol = getattr(transport, "_ssl_protocol", None)
-        if server_context is not None:
-            assert ssl_protocol is not None
+        assert _read_size(transport) == READ_WINDOW
+        if contexts[0] is not None:
             # asyncio's TLS keeps a 256 KiB buffer per connection unless told otherwise.
-            assert len(ssl_protocol._ssl_buffer) <= READ_WINDOW
+            assert len(transport._ssl_protocol._ssl_buffer) <= READ_WINDOW
         assert stream._window == READ_WINDOW
         rest = [chunk async for chunk in stream]
         assert _text([first, *rest]) == "".join(PIECES)
@@ -82,32 +95,19 @@ async def test_a_reader_that_stops_leaves_the_rest_of_the_body_in_the_network(
 async def test_a_reader_that_keeps_up_widens_its_window_and_the_next_request_starts_narrow(
     contexts: tuple[Any, Any],
 ) -> None:
-    server_context, client_context = contexts
-    async with (
-        LocalProvider(api_key=KEY, reply=ScriptedReply(text=PIECES), pieces=WHOLE,
-                      ssl_context=server_context) as server,
-        LlmClient(api_key=KEY, base_url=server.base_url, ssl=client_context or True) as client,
-    ):
+    async with _client_of_a_whole_body_server(contexts) as client:
         stream = await client.chat_stream("openai/gpt-4o", MESSAGES)
         transport = response_transport(stream._response)
         received = []
         async for chunk in stream:
             received.append(chunk)
             if len(received) == 4000:
-                assert stream._window == READ_WINDOW_MAX
-                if server_context is None:
-                    assert transport.max_size == READ_WINDOW_MAX
-                else:
-                    assert transport._ssl_protocol.max_size == READ_WINDOW_MAX
+                assert stream._window == _read_size(transport) == READ_WINDOW_MAX
         assert _text(received) == "".join(PIECES)
 
         again = await client.chat_stream("openai/gpt-4o", MESSAGES)
         assert response_transport(again._response) is transport  # the pooled connection
-        assert again._window == READ_WINDOW
-        if server_context is None:
-            assert transport.max_size == READ_WINDOW
-        else:
-            assert transport._ssl_protocol.max_size == READ_WINDOW
+        assert again._window == _read_size(transport) == READ_WINDOW
         assert _text([chunk async for chunk in again]) == "".join(PIECES)
 
 
