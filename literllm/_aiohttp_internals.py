@@ -36,7 +36,7 @@ __all__ = [
     "connection_closed",
     "connection_error",
     "limit_connection_reads",
-    "response_transport",
+    "read_limited_transport",
     "session_loop",
     "set_read_size",
     "take_unread",
@@ -58,6 +58,8 @@ def limit_connection_reads(connector: aiohttp.TCPConnector) -> None:
 @functools.cache
 def _read_limited_protocol(base: type) -> type:
     class ReadLimitedProtocol(base):  # type: ignore[misc]
+        reads_limited = True
+
         # aiohttp calls this for every request on the connection, before sending it.
         def set_response_params(self, *args: Any, **params: Any) -> None:
             super().set_response_params(*args, **params)
@@ -98,10 +100,14 @@ def set_read_size(transport: Any, size: int) -> None:
         transport.max_size = size
 
 
-def response_transport(response: Any) -> Any:
-    """The transport under a response's connection (``None`` once released, or for a
-    response that is not aiohttp's)."""
-    return getattr(getattr(response, "connection", None), "transport", None)
+def read_limited_transport(response: Any) -> Any:
+    """The transport under a response's connection when ``limit_connection_reads`` set up
+    its connector (then the next request on it starts at its own read size again); ``None``
+    otherwise: released, not aiohttp's, or a session of the caller's, left as it is."""
+    connection = getattr(response, "connection", None)
+    if not getattr(getattr(connection, "protocol", None), "reads_limited", False):
+        return None
+    return getattr(connection, "transport", None)
 
 
 def take_unread(content: Any) -> bytes:

@@ -15,7 +15,7 @@ from ._accumulate import StreamAccumulator, completion_of
 from ._aiohttp_internals import (
     connection_closed,
     connection_error,
-    response_transport,
+    read_limited_transport,
     set_read_size,
     take_unread,
 )
@@ -580,7 +580,7 @@ class ChatStream(StreamCore):
         if self._window_read >= self._window:
             # aiohttp's body buffer follows the size a read asks for; the socket is told here.
             self._window = min(4 * self._window, READ_WINDOW_MAX)
-            set_read_size(response_transport(self._response), self._window)
+            set_read_size(read_limited_transport(self._response), self._window)
             self._window_since = now
             self._window_read = 0
 

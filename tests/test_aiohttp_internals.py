@@ -17,7 +17,7 @@ from literllm._aiohttp_internals import (
     connection_closed,
     connection_error,
     limit_connection_reads,
-    response_transport,
+    read_limited_transport,
     session_loop,
     set_read_size,
     take_unread,
@@ -120,7 +120,7 @@ async def test_the_parts_that_bound_one_read_from_the_socket() -> None:
                 server.base_url + "/chat/completions", json=CHAT, read_bufsize=size,
                 headers={"Authorization": f"Bearer {KEY}"},
             ) as response:
-                transport = response_transport(response)
+                transport = read_limited_transport(response)
                 assert transport.max_size == size, (
                     "aiohttp no longer calls protocol.set_response_params(read_bufsize=...) "
                     "before each request"

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from literllm import LlmClient
-from literllm._aiohttp_internals import response_transport
+from literllm._aiohttp_internals import read_limited_transport
 from literllm._stream import READ_WINDOW, READ_WINDOW_MAX
 from literllm.testing import LocalProvider, ReplayTransport, ScriptedReply
 
@@ -81,7 +81,7 @@ async def test_a_reader_that_stops_leaves_the_rest_of_the_body_in_the_network(
         # TLS what asyncio decrypted at once (the encrypted bytes it holds, up to a window,
         # and one read). Before the window, a first read took up to 256 KiB.
         assert body.total_bytes <= 5 * READ_WINDOW
-        transport = response_transport(stream._response)
+        transport = read_limited_transport(stream._response)
         assert _read_size(transport) == READ_WINDOW
         if contexts[0] is not None:
             # asyncio's TLS keeps a 256 KiB buffer per connection unless told otherwise.
@@ -97,7 +97,7 @@ async def test_a_reader_that_keeps_up_widens_its_window_and_the_next_request_sta
 ) -> None:
     async with _client_of_a_whole_body_server(contexts) as client:
         stream = await client.chat_stream("openai/gpt-4o", MESSAGES)
-        transport = response_transport(stream._response)
+        transport = read_limited_transport(stream._response)
         received = []
         async for chunk in stream:
             received.append(chunk)
@@ -106,7 +106,7 @@ async def test_a_reader_that_keeps_up_widens_its_window_and_the_next_request_sta
         assert _text(received) == "".join(PIECES)
 
         again = await client.chat_stream("openai/gpt-4o", MESSAGES)
-        assert response_transport(again._response) is transport  # the pooled connection
+        assert read_limited_transport(again._response) is transport  # the pooled connection
         assert again._window == _read_size(transport) == READ_WINDOW
         assert _text([chunk async for chunk in again]) == "".join(PIECES)
 
@@ -128,3 +128,19 @@ async def test_an_offline_piece_longer_than_a_read_is_split_without_loss() -> No
     async with LlmClient(transport=ReplayTransport(text, pieces=(1 << 20, 1 << 20))) as client:
         stream = await client.chat_stream("openai/gpt-4o", MESSAGES)
         assert _text([chunk async for chunk in stream]) == text
+
+
+async def test_a_session_of_the_callers_keeps_its_own_read_size() -> None:
+    import aiohttp
+
+    async with (
+        LocalProvider(api_key=KEY, reply=ScriptedReply(text=PIECES), pieces=WHOLE) as server,
+        aiohttp.ClientSession() as session,
+        LlmClient(api_key=KEY, base_url=server.base_url, session=session) as client,
+    ):
+        stream = await client.chat_stream("openai/gpt-4o", MESSAGES)
+        transport = stream._response.connection.transport
+        assert read_limited_transport(stream._response) is None
+        assert _text([chunk async for chunk in stream]) == "".join(PIECES)
+        assert stream._window == READ_WINDOW_MAX  # aiohttp's buffer followed the reads
+        assert transport.max_size == type(transport).max_size  # the socket's was not touched
