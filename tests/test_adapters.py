@@ -378,6 +378,11 @@ def test_bedrock_twins_agree(both_bedrock_stream: tuple[ModuleType, ModuleType])
     for payload in (b'{"delta": {"text": 5}}', b'{"delta": "x"}', b"[1]", b"{}", b"nope",
                     b'{"contentBlockIndex": 0, "delta": {"text": "ok"}}'):
         bodies.append(encode_event_message(headers, payload))
+    # An odd payload after a good text delta of the same header block: the compiled twin
+    # knows that block by then and reads no headers, only the payload.
+    good = encode_event_message(headers, b'{"contentBlockIndex": 0, "delta": {"text": "a"}}')
+    for payload in (b'{"delta": {"text": 5}}', b'{"delta": "x"}', b"nope", b'{"delta": {}}'):
+        bodies.append(good + encode_event_message(headers, payload) + good)
     sequences = []
     for body in bodies:
         decoder = EventStreamDecoder()
@@ -385,6 +390,10 @@ def test_bedrock_twins_agree(both_bedrock_stream: tuple[ModuleType, ModuleType])
             sequences.append(list(decoder.feed(body)))
         except Exception:
             continue  # a cut frame: nothing for the adapters to see
+    # A message whose headers were set by hand shares nothing with the decoder's block.
+    changed = EventStreamDecoder().feed(good + good)
+    changed[1].headers = {**headers, ":event-type": "contentBlockStop"}
+    sequences.append(changed)
     _assert_twins_agree(py.BedrockStream, c.BedrockStream, sequences, "r")
 
 

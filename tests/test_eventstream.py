@@ -402,6 +402,29 @@ def test_messages_equal_across_twins(both_eventstream: tuple[ModuleType, ModuleT
         assert pickle.loads(pickle.dumps(message)) == message
 
 
+def test_messages_of_a_repeated_header_block_each_have_headers_of_their_own(
+    eventstream: ModuleType,
+) -> None:
+    """The compiled decoder shares one dict among the messages of a repeated block and
+    copies it when asked: what one caller changes, no other message sees."""
+    headers = {":event-type": "contentBlockDelta", ":message-type": "event"}
+    other = {":event-type": "messageStop", ":message-type": "event"}
+    frames = [encode_event_message(h, b"%d" % n)
+              for n, h in enumerate([headers, headers, headers, other, headers])]
+    decoder = eventstream.EventStreamDecoder()
+    first, second = decoder.feed(b"".join(frames[:2]))
+    first.headers[":event-type"] = "changed"
+    first.headers["x"] = 1
+    assert second.headers == headers and second.headers is not first.headers
+    third, stop, fifth = decoder.feed(b"".join(frames[2:]))
+    assert third.headers == fifth.headers == headers and stop.headers == other
+    assert third.headers is third.headers  # one copy per message, kept
+    fifth.headers = {"set": "by hand"}
+    assert fifth.headers == {"set": "by hand"} and fifth.payload == b"4"
+    assert pickle.loads(pickle.dumps(third)) == third
+    assert first.headers == {**headers, ":event-type": "changed", "x": 1}
+
+
 @pytest.mark.slow
 def test_16mib_payload_in_4kib_pieces_is_linear(eventstream: ModuleType) -> None:
     """16 MiB in 4 KiB pieces costs about what it does in 1 MiB pieces (no per-feed copying)."""

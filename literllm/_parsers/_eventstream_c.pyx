@@ -177,12 +177,22 @@ cdef object _timedelta = datetime.timedelta
 cdef class EventStreamMessage:
     """One decoded frame: its headers (in wire order) and its payload."""
 
-    cdef public dict headers
-    cdef public bytes payload
-
     def __init__(self, dict headers, bytes payload):
-        self.headers = headers
+        self._headers = headers
+        self._shared = None
         self.payload = payload
+
+    @property
+    def headers(self):
+        """The headers, in wire order (a dict of this message's own)."""
+        if self._headers is None and self._shared is not None:
+            self._headers = PyDict_Copy(self._shared)
+        return self._headers
+
+    @headers.setter
+    def headers(self, dict value):
+        self._headers = value
+        self._shared = None
 
     def __eq__(self, other):
         if not isinstance(other, tuple(EVENT_STREAM_MESSAGE_CLASSES)):
@@ -266,8 +276,9 @@ cdef class EventStreamDecoder:
     cdef Py_ssize_t _cache_count
     cdef Py_ssize_t _next_slot
     # The last header block and its headers: a stream's messages mostly repeat the same
-    # block (Bedrock: the same three headers in every content delta), so a copy of the dict
-    # replaces parsing it again. Kept private: callers get copies, which they may change.
+    # block (Bedrock: the same three headers in every content delta), so their messages
+    # share the dict instead of parsing it again. Never handed out: a message copies it
+    # when its headers are asked for, and the copy is the caller's to change.
     cdef unsigned char _header_block[HEADER_CACHE_SIZE]
     cdef Py_ssize_t _header_block_length
     cdef dict _block_headers
@@ -458,25 +469,30 @@ cdef class EventStreamDecoder:
         if actual != expected:
             raise ChecksumError("message", expected, actual)
         message = EventStreamMessage.__new__(EventStreamMessage)
-        message.headers = self._headers(p + PRELUDE_LENGTH, headers_length)
+        self._set_headers(message, p + PRELUDE_LENGTH, headers_length)
         message.payload = PyBytes_FromStringAndSize(
             <const char*>p + PRELUDE_LENGTH + headers_length,
             total - headers_length - MINIMUM_MESSAGE_LENGTH,
         )
         return message
 
-    cdef dict _headers(self, const unsigned char* block, Py_ssize_t length):
-        """The headers of a block: a copy of the last block's when the bytes are the same."""
+    cdef int _set_headers(self, EventStreamMessage message, const unsigned char* block,
+                          Py_ssize_t length) except -1:
+        """A message's headers: the last block's dict, shared (copied when asked for), when
+        the bytes are the same."""
         if (length == self._header_block_length
                 and memcmp(self._header_block, block, length) == 0):
-            return PyDict_Copy(self._block_headers)
+            message._shared = self._block_headers
+            return 0
         headers = self._parse_headers(block, length)
         if length <= HEADER_CACHE_SIZE:
             memcpy(self._header_block, block, length)
             self._header_block_length = length
             self._block_headers = headers
-            return PyDict_Copy(headers)
-        return headers
+            message._shared = headers
+        else:
+            message._headers = headers
+        return 0
 
     cdef str _cached_str(self, const unsigned char* p, Py_ssize_t n):
         """Strict UTF-8 decode, reusing a recently decoded equal string; None if invalid."""

@@ -16,6 +16,7 @@ from cpython.object cimport PyObject
 
 import orjson
 
+from .._parsers._eventstream_c cimport EventStreamMessage
 from ._json_c cimport Value, scan_text_event, scanned_text_chunk
 from ._slots cimport ChunkLayout, chunk_layout, orjson_keys, text_chunk
 
@@ -47,6 +48,9 @@ cdef class BedrockStream:
     cdef object _twin_on_event
     cdef object _make
     cdef object _id, _created, _model  # the twin's, re-read after each event it handles
+    # The decoder's shared headers of a text delta's block, once one came: a message that
+    # shares the same dict has the same headers, read no more.
+    cdef dict _delta_headers
     cdef readonly object feed
     cdef public list text_parts
 
@@ -74,12 +78,22 @@ cdef class BedrockStream:
         """The chunk of one EventStream message, or ``None``."""
         # Mirrors _bedrock_stream_py.BedrockStream.on_event for text deltas.
         cdef PyObject* p
+        cdef dict shared = None
+        if type(message) is EventStreamMessage:
+            shared = (<EventStreamMessage>message)._shared
+            if shared is not None and shared is self._delta_headers:
+                chunk = self._text_chunk((<EventStreamMessage>message).payload)
+                if chunk is not None:
+                    return chunk
+                return self._delegate(message)
         headers = message.headers
         if type(headers) is dict:
             p = PyDict_GetItem(<dict>headers, ":message-type")
             if p != NULL and type(<object>p) is str and <str><object>p == _EVENT:
                 p = PyDict_GetItem(<dict>headers, ":event-type")
                 if p != NULL and type(<object>p) is str and <str><object>p == _BLOCK_DELTA:
+                    if shared is not None:
+                        self._delta_headers = shared
                     chunk = self._text_chunk(message.payload)
                     if chunk is not None:
                         return chunk
