@@ -234,6 +234,19 @@ _TEXT_DELTA_DOCUMENTS = [
     b'{"type":"content_block_delta","delta":{"type":"text_delta","text":"a"},"\xc3\xa9":1}',
     b'{"type":"content_block_delta","delta":{"type":"text_delta","text":"a"},"u":"\xed\xa0\x80"}',
     b'{"type":"error","error":{"type":"overloaded_error","message":"busy"}}',
+    # Anthropic's own layout (read without the member-by-member walk), padded as it pads,
+    # and near misses of it.
+    b'{"type":"content_block_delta","index":12,"delta":{"type":"text_delta","text":"a"}    }',
+    b'{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"a"} \n } ',
+    b'{"type":"content_block_delta","index":-1,"delta":{"type":"text_delta","text":"a"}}',
+    b'{"type":"content_block_delta","index":1.5,"delta":{"type":"text_delta","text":"a"}}',
+    b'{"type":"content_block_delta","index":"0","delta":{"type":"text_delta","text":"a"}}',
+    b'{"type":"content_block_delta","index":1234567890123456789,'
+    b'"delta":{"type":"text_delta","text":"a"}}',
+    b'{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"a"}}}',
+    b'{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"a"},"x":1}',
+    b'{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"a","x":1}}',
+    b'{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"a\xff"}}',
     *(b'{"type":"content_block_delta","delta":{"type":"text_delta","text":"a",%s"z":0},%s"i":0}'
       % (member, member) for member in [
           b'"x":{"a":[1,{"b":null}],"c":"d","e":[]},', b'"x":[[[[]]]],', b'"x":[1,],',
@@ -489,6 +502,46 @@ def test_scanners_and_orjson_paths_agree(provider: str, pytestconfig: pytest.Con
             scanned += 1
             assert chunk.raw is chunk.choices[0].delta.raw
     assert scanned >= 6, scanned
+
+
+# Cohere's and Bedrock's own layouts (read without the member-by-member walk) and near
+# misses of them.
+_LAID_OUT = {
+    "cohere": [
+        b'{"type":"content-delta","index":3,"delta":{"message":{"content":{"text":"a"}}}}',
+        b'{"type":"content-delta","index":0,"delta":{"message":{"content":{"text":"a"}}} } \n',
+        b'{"type":"content-delta","index":0,"delta":{"message":{"content":{"text":"a"}}}',
+        b'{"type":"content-delta","index":0,"delta":{"message":{"content":{"text":"a"}}}}}',
+        b'{"type":"content-delta","index":0,"delta":{"message":{"content":{"text":"a"},"x":1}}}',
+        b'{"type":"content-delta","index":null,"delta":{"message":{"content":{"text":"a"}}}}',
+    ],
+    "bedrock": [
+        b'{"contentBlockIndex":2,"delta":{"text":"a"},"p":"abcdefghijklmnopqrstuvwxyzABCDEF"}',
+        b'{"contentBlockIndex":0,"delta":{"text":"a"}}',
+        b'{"contentBlockIndex":0,"delta":{"text":"a"},"p":""} ',
+        b'{"contentBlockIndex":0,"delta":{"text":"a"},"p":"a\\"b"}',
+        b'{"contentBlockIndex":0,"delta":{"text":"a"},"p":"\xc3\xa9"}',
+        b'{"contentBlockIndex":0,"delta":{"text":"a"},"p":"\xff"}',
+        b'{"contentBlockIndex":0,"delta":{"text":"a"},"p":1}',
+        b'{"contentBlockIndex":0,"delta":{"text":"a"},"p":"x","q":1}',
+        b'{"contentBlockIndex":0,"delta":{"text":"a"},"p":"x"',
+        b'{"contentBlockIndex":0,"delta":{"text":"a","x":1},"p":"x"}',
+        b'{"contentBlockIndex":0,"delta":{"text":"a"}},"p":"x"}',
+    ],
+}
+
+
+@pytest.mark.parametrize("provider", list(_LAID_OUT))
+def test_scanners_agree_on_the_providers_own_layouts(
+    provider: str, pytestconfig: pytest.Config,
+) -> None:
+    py_class, c_class, args = _scanner_twins(provider, pytestconfig)
+    start = _opening_events(provider, py_class, args)
+    sequences = [[*start, _scanned_event(provider, data)] for data in _LAID_OUT[provider]]
+    _assert_twins_agree(py_class, c_class, sequences, *args)
+    stream = c_class("m", *args)
+    chunk = [stream.on_event(event) for event in sequences[0]][-1]
+    assert chunk.choices[0].delta.content == "a"
 
 
 @settings(max_examples=300, deadline=None)

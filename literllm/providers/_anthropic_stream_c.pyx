@@ -24,7 +24,9 @@ from ._json_c cimport (
     Pos,
     Value,
     at_end,
+    closing_braces,
     key_is,
+    laid_out_text,
     next_member,
     open_object,
     scan_key,
@@ -52,6 +54,9 @@ cdef str _CHUNK_OBJECT = CHUNK_OBJECT
 cdef str _BLOCK_DELTA = "content_block_delta"
 cdef str _TEXT_DELTA = "text_delta"
 cdef object _ZERO = 0
+# The text event as Anthropic writes it (padded with spaces before the last brace).
+cdef bytes _HEAD = b'{"type":"content_block_delta","index":'
+cdef bytes _MIDDLE = b',"delta":{"type":"text_delta","text":"'
 
 
 cdef Pos _text_delta(Pos p, Pos end, Value* text) noexcept:
@@ -160,6 +165,9 @@ cdef class AnthropicStream:
         cdef Value key, kind, text
         cdef bint more = True
         cdef bint have_delta = False
+        if at_end(closing_braces(laid_out_text(p, end, _HEAD, _MIDDLE, &text), end, 2), end):
+            return scanned_text_chunk(&_LAYOUT, self.text_parts, &text, data, self._id,
+                                      _CHUNK_OBJECT, self._created, self._model)
         kind.kind = ABSENT
         p = open_object(p, end)
         if p == NULL:

@@ -17,7 +17,19 @@ from cpython.object cimport PyObject
 import orjson
 
 from .._parsers._eventstream_c cimport EventStreamMessage
-from ._json_c cimport Value, scan_text_event, scanned_text_chunk
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
+from libc.string cimport memcmp
+
+from ._json_c cimport (
+    Pos,
+    Value,
+    at_end,
+    closing_braces,
+    laid_out_text,
+    scan_string,
+    scan_text_event,
+    scanned_text_chunk,
+)
 from ._slots cimport ChunkLayout, chunk_layout, orjson_keys, text_chunk
 
 from ..types import ChatCompletionChunk, Delta, StreamChoice
@@ -36,8 +48,26 @@ cdef str _CHUNK_OBJECT = CHUNK_OBJECT
 cdef str _EVENT = "event"
 cdef str _BLOCK_DELTA = "contentBlockDelta"
 cdef object _ZERO = 0
+# The text event as Bedrock writes it: its "p" pads the frame to hide the text's length.
+cdef bytes _HEAD = b'{"contentBlockIndex":'
+cdef bytes _MIDDLE = b',"delta":{"text":"'
+cdef const char* _PADDING = b',"p":"'
 cdef const char* _TEXT_PATH[2]
 _TEXT_PATH[:] = ["delta", "text"]
+
+
+cdef bint _laid_out(bytes data, Value* text) noexcept:
+    """Whether ``data`` is a text event in Bedrock's own layout, padding (plain ASCII, as
+    Bedrock sends it) or not; ``text`` gets the text."""
+    cdef Pos p = <Pos>PyBytes_AS_STRING(data)
+    cdef Pos end = p + PyBytes_GET_SIZE(data)
+    cdef Value padding
+    p = closing_braces(laid_out_text(p, end, _HEAD, _MIDDLE, text), end, 1)
+    if p != NULL and end - p >= 6 and memcmp(p, _PADDING, 6) == 0:
+        p = scan_string(p + 6, end, &padding)
+        if p == NULL or padding.escaped or not padding.ascii:
+            return False
+    return at_end(closing_braces(p, end, 1), end)
 
 
 @cython.final
@@ -128,7 +158,8 @@ cdef class BedrockStream:
         """The chunk of a ``{"delta": {"text": ...}, ...}`` payload read from its bytes; None
         to let the orjson path read it."""
         cdef Value text
-        if not scan_text_event(data, NULL, 0, _TEXT_PATH, 2, &text):
+        if not _laid_out(data, &text) and not scan_text_event(data, NULL, 0, _TEXT_PATH, 2,
+                                                                &text):
             return None
         return scanned_text_chunk(&_LAYOUT, self.text_parts, &text, data, self._id,
                                   _CHUNK_OBJECT, self._created, self._model)

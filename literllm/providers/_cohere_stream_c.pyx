@@ -17,7 +17,17 @@ from cpython.object cimport PyObject
 
 import orjson
 
-from ._json_c cimport Value, scan_text_event, scanned_text_chunk
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
+
+from ._json_c cimport (
+    Pos,
+    Value,
+    at_end,
+    closing_braces,
+    laid_out_text,
+    scan_text_event,
+    scanned_text_chunk,
+)
 from ._slots cimport ChunkLayout, chunk_layout, orjson_keys, text_chunk
 
 from ..types import ChatCompletionChunk, Delta, StreamChoice
@@ -40,6 +50,9 @@ cdef str _K_TEXT = _KEYS["text"]
 cdef str _CHUNK_OBJECT = CHUNK_OBJECT
 cdef str _CONTENT_DELTA = "content-delta"
 cdef object _ZERO = 0
+# The text event as Cohere writes it.
+cdef bytes _HEAD = b'{"type":"content-delta","index":'
+cdef bytes _MIDDLE = b',"delta":{"message":{"content":{"text":"'
 cdef const char* _TEXT_PATH[4]
 _TEXT_PATH[:] = ["delta", "message", "content", "text"]
 
@@ -115,7 +128,10 @@ cdef class CohereStream:
         """The chunk of a ``content-delta`` text event read from its bytes; None to let the
         orjson path read it."""
         cdef Value text
-        if not scan_text_event(data, "content-delta", 13, _TEXT_PATH, 4, &text):
+        cdef Pos p = <Pos>PyBytes_AS_STRING(data)
+        cdef Pos end = p + PyBytes_GET_SIZE(data)
+        if (not at_end(closing_braces(laid_out_text(p, end, _HEAD, _MIDDLE, &text), end, 4), end)
+                and not scan_text_event(data, "content-delta", 13, _TEXT_PATH, 4, &text)):
             return None
         return scanned_text_chunk(&_LAYOUT, self.text_parts, &text, data, self._id,
                                   _CHUNK_OBJECT, self._created, self._model)

@@ -375,6 +375,35 @@ cdef inline bint at_end(Pos p, Pos end) noexcept:
     return p != NULL and skip_space(p, end) == end
 
 
+cdef inline Pos laid_out_text(Pos p, Pos end, bytes head, bytes middle, Value* text) noexcept:
+    """The start of an event written exactly as its provider lays it out: ``head``, an
+    integer, ``middle`` (ending in the string's opening quote), then the string, kept in
+    ``text``; the position after its closing quote. NULL for any other layout, which the
+    general scanner then reads: this only skips its member-by-member walk for the common
+    one."""
+    cdef Value number
+    cdef Py_ssize_t size = PyBytes_GET_SIZE(head)
+    if end - p < size or memcmp(p, PyBytes_AS_STRING(head), size) != 0:
+        return NULL
+    p = scan_integer(p + size, end, &number)
+    size = PyBytes_GET_SIZE(middle)
+    if p == NULL or end - p < size or memcmp(p, PyBytes_AS_STRING(middle), size) != 0:
+        return NULL
+    return scan_string(p + size, end, text)
+
+
+cdef inline Pos closing_braces(Pos p, Pos end, int count) noexcept:
+    """Past ``count`` closing braces, whitespace allowed before each (Anthropic pads before
+    its last)."""
+    while p != NULL and count > 0:
+        p = skip_space(p, end)
+        if p >= end or p[0] != c'}':
+            return NULL
+        p += 1
+        count -= 1
+    return p
+
+
 cdef inline object _unescaped_text(const Value* value):
     """The text of a string with escapes (checked by ``_string``), or None if not UTF-8."""
     cdef unsigned char small[256]
