@@ -515,6 +515,30 @@ _LAID_OUT = {
         b'{"type":"content-delta","index":0,"delta":{"message":{"content":{"text":"a"},"x":1}}}',
         b'{"type":"content-delta","index":null,"delta":{"message":{"content":{"text":"a"}}}}',
     ],
+    "ollama_chat": [
+        b'{"model":"m","created_at":"2026-12-05T00:00:00.1234Z","message":{"role":"assistant",'
+        b'"content":"a"},"done":false}',
+        b'{"model":"m\\"x\xc3\xa9","created_at":"t","message":{"role":"assistant",'
+        b'"content":"a"},"done":false}\n',
+        b'{"model":"\xff","created_at":"t","message":{"role":"assistant","content":"a"},'
+        b'"done":false}',
+        b'{"model":"m","created_at":"\xed\xa0\x80","message":{"role":"assistant",'
+        b'"content":"a"},"done":false}',
+        b'{"model":"m","created_at":"t","message":{"role":"assistant","content":""},'
+        b'"done":false}',
+        b'{"model":"m","created_at":"t","message":{"role":"assistant","content":"a"},'
+        b'"done":true}',
+        b'{"model":"m","created_at":"t","message":{"role":"assistant","content":"a"},'
+        b'"done":false,"x":1}',
+        b'{"model":"m","created_at":"t","message":{"role":"assistant","content":"a","x":1},'
+        b'"done":false}',
+        b'{"model":"m","created_at":"t","message":{"role":"assistant","content":"a"} ,'
+        b'"done":false }',
+        b'{"model":"m","created_at":"t","message":{"role":"assistant","content":"a"},'
+        b'"done":false',
+        b'{"model":"m","created_at":"t","message":{"role":"assistant","content":"a\x01"},'
+        b'"done":false}',
+    ],
     "bedrock": [
         b'{"contentBlockIndex":2,"delta":{"text":"a"},"p":"abcdefghijklmnopqrstuvwxyzABCDEF"}',
         b'{"contentBlockIndex":0,"delta":{"text":"a"}}',

@@ -375,6 +375,14 @@ cdef inline bint at_end(Pos p, Pos end) noexcept:
     return p != NULL and skip_space(p, end) == end
 
 
+cdef inline Pos expect(Pos p, Pos end, bytes literal) noexcept:
+    """Past ``literal``, which must come next, byte for byte."""
+    cdef Py_ssize_t size = PyBytes_GET_SIZE(literal)
+    if p == NULL or end - p < size or memcmp(p, PyBytes_AS_STRING(literal), size) != 0:
+        return NULL
+    return p + size
+
+
 cdef inline Pos laid_out_text(Pos p, Pos end, bytes head, bytes middle, Value* text) noexcept:
     """The start of an event written exactly as its provider lays it out: ``head``, an
     integer, ``middle`` (ending in the string's opening quote), then the string, kept in
@@ -382,14 +390,13 @@ cdef inline Pos laid_out_text(Pos p, Pos end, bytes head, bytes middle, Value* t
     general scanner then reads: this only skips its member-by-member walk for the common
     one."""
     cdef Value number
-    cdef Py_ssize_t size = PyBytes_GET_SIZE(head)
-    if end - p < size or memcmp(p, PyBytes_AS_STRING(head), size) != 0:
+    p = expect(p, end, head)
+    if p == NULL:
         return NULL
-    p = scan_integer(p + size, end, &number)
-    size = PyBytes_GET_SIZE(middle)
-    if p == NULL or end - p < size or memcmp(p, PyBytes_AS_STRING(middle), size) != 0:
+    p = expect(scan_integer(p, end, &number), end, middle)
+    if p == NULL:
         return NULL
-    return scan_string(p + size, end, text)
+    return scan_string(p, end, text)
 
 
 cdef inline Pos closing_braces(Pos p, Pos end, int count) noexcept:

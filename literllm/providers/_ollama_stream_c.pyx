@@ -26,14 +26,18 @@ from ._json_c cimport (
     Pos,
     Value,
     at_end,
+    closing_braces,
+    expect,
     key_is,
     next_member,
     open_object,
     scan_key,
     scan_scalar,
+    scan_string,
     scanned_text_chunk,
     skip_space,
     skip_value,
+    valid_utf8,
 )
 from ._slots cimport ChunkLayout, chunk_layout, orjson_keys, text_chunk
 
@@ -55,6 +59,33 @@ cdef str _K_CONTENT = _KEYS["content"]
 cdef str _K_DONE = _KEYS["done"]
 cdef str _CHUNK_OBJECT = CHUNK_OBJECT
 cdef object _ZERO = 0
+
+
+# A line as Ollama writes it (Go's encoding/json, the fields in their declared order).
+cdef bytes _MODEL = b'{"model":"'
+cdef bytes _CREATED_AT = b',"created_at":"'
+cdef bytes _CONTENT = b',"message":{"role":"assistant","content":"'
+cdef bytes _NOT_DONE = b',"done":false'
+
+
+cdef bint _laid_out(bytes data, Value* text) noexcept:
+    """Whether ``data`` is a text line in Ollama's own layout, its text (not empty) in
+    ``text``; anything else is left to the member-by-member scanner."""
+    cdef Pos p = <Pos>PyBytes_AS_STRING(data)
+    cdef Pos end = p + PyBytes_GET_SIZE(data)
+    cdef Value model, created_at
+    p = expect(p, end, _MODEL)
+    if p == NULL:
+        return False
+    p = expect(scan_string(p, end, &model), end, _CREATED_AT)
+    if p == NULL:
+        return False
+    p = expect(scan_string(p, end, &created_at), end, _CONTENT)
+    if p == NULL:
+        return False
+    p = expect(closing_braces(scan_string(p, end, text), end, 1), end, _NOT_DONE)
+    return (at_end(closing_braces(p, end, 1), end) and text.size > 0
+            and valid_utf8(&model) and valid_utf8(&created_at))
 
 
 cdef Pos _text_message(Pos p, Pos end, Value* text) noexcept:
@@ -163,6 +194,9 @@ cdef class OllamaStream:
         cdef bint more = True
         cdef bint have_message = False
         cdef bint have_done = False
+        if _laid_out(data, &text):
+            return scanned_text_chunk(&_LAYOUT, self.text_parts, &text, data, self._id,
+                                      _CHUNK_OBJECT, self._created, self._model)
         p = open_object(p, end)
         while more:
             p = scan_key(p, end, &key)
