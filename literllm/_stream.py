@@ -68,10 +68,10 @@ READ_WINDOW_MAX = 2**18
 """The widest window (asyncio's own read size), for a reader that keeps up."""
 
 WIDEN_SECONDS = 0.05
-"""A stream's window grows fourfold when its reader takes a whole window and asks for
+"""A stream's window opens to the widest when its reader takes a whole window and asks for
 more within this long: the body is there faster than one window a read, and the reader
-keeps up with it. So a window settles near what the reader takes in this long, and a
-reader that stops holds at most about three windows of body."""
+keeps up with it (a body read as fast as it comes: a replay, a local server, a burst). A
+reader at the pace of a model's tokens, or one that stops, keeps the narrow window."""
 
 
 class _IdleTimeout(TimeoutError):
@@ -579,10 +579,8 @@ class ChatStream(StreamCore):
         self._window_read += size
         if self._window_read >= self._window:
             # aiohttp's body buffer follows the size a read asks for; the socket is told here.
-            self._window = min(4 * self._window, READ_WINDOW_MAX)
+            self._window = READ_WINDOW_MAX
             set_read_size(read_limited_transport(self._response), self._window)
-            self._window_since = now
-            self._window_read = 0
 
     def _decode(self, data: bytes) -> bool:
         """Decode bytes of the body; true when they completed events (then to be delivered)."""
