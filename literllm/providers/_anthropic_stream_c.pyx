@@ -24,9 +24,8 @@ from ._json_c cimport (
     Pos,
     Value,
     at_end,
-    closing_braces,
     key_is,
-    laid_out_text,
+    laid_out_event,
     next_member,
     open_object,
     scan_key,
@@ -165,7 +164,7 @@ cdef class AnthropicStream:
         cdef Value key, kind, text
         cdef bint more = True
         cdef bint have_delta = False
-        if at_end(closing_braces(laid_out_text(p, end, _HEAD, _MIDDLE, &text), end, 2), end):
+        if laid_out_event(data, _HEAD, _MIDDLE, 2, &text):
             return scanned_text_chunk(&_LAYOUT, self.text_parts, &text, data, self._id,
                                       _CHUNK_OBJECT, self._created, self._model)
         kind.kind = ABSENT

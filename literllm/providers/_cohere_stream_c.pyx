@@ -17,17 +17,7 @@ from cpython.object cimport PyObject
 
 import orjson
 
-from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
-
-from ._json_c cimport (
-    Pos,
-    Value,
-    at_end,
-    closing_braces,
-    laid_out_text,
-    scan_text_event,
-    scanned_text_chunk,
-)
+from ._json_c cimport Value, laid_out_event, scan_text_event, scanned_text_chunk
 from ._slots cimport ChunkLayout, chunk_layout, orjson_keys, text_chunk
 
 from ..types import ChatCompletionChunk, Delta, StreamChoice
@@ -128,9 +118,7 @@ cdef class CohereStream:
         """The chunk of a ``content-delta`` text event read from its bytes; None to let the
         orjson path read it."""
         cdef Value text
-        cdef Pos p = <Pos>PyBytes_AS_STRING(data)
-        cdef Pos end = p + PyBytes_GET_SIZE(data)
-        if (not at_end(closing_braces(laid_out_text(p, end, _HEAD, _MIDDLE, &text), end, 4), end)
+        if (not laid_out_event(data, _HEAD, _MIDDLE, 4, &text)
                 and not scan_text_event(data, "content-delta", 13, _TEXT_PATH, 4, &text)):
             return None
         return scanned_text_chunk(&_LAYOUT, self.text_parts, &text, data, self._id,

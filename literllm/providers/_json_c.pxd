@@ -411,6 +411,15 @@ cdef inline Pos closing_braces(Pos p, Pos end, int count) noexcept:
     return p
 
 
+cdef inline bint laid_out_event(bytes data, bytes head, bytes middle, int closing,
+                                Value* text) noexcept:
+    """Whether ``data`` is ``head``, an integer, ``middle``, a string (kept in ``text``) and
+    ``closing`` closing braces, as its provider writes it (see ``laid_out_text``)."""
+    cdef Pos p = <Pos>PyBytes_AS_STRING(data)
+    cdef Pos end = p + PyBytes_GET_SIZE(data)
+    return at_end(closing_braces(laid_out_text(p, end, head, middle, text), end, closing), end)
+
+
 cdef inline object _unescaped_text(const Value* value):
     """The text of a string with escapes (checked by ``_string``), or None if not UTF-8."""
     cdef unsigned char small[256]
