@@ -112,14 +112,16 @@ async def test_a_reader_that_keeps_up_widens_its_window_and_the_next_request_sta
 
 
 async def test_a_body_that_trickles_in_keeps_the_narrow_window() -> None:
-    reply = ScriptedReply(text=PIECES[:300])
+    reply = ScriptedReply(text=PIECES[:40])
     async with (
-        LocalProvider(api_key=KEY, reply=reply, pieces=(64, 128), delay=0.004) as server,
+        LocalProvider(api_key=KEY, reply=reply, pieces=(64, 128), delay=0.02) as server,
         LlmClient(api_key=KEY, base_url=server.base_url) as client,
     ):
         stream = await client.chat_stream("openai/gpt-4o", MESSAGES)
-        assert _text([chunk async for chunk in stream]) == "".join(PIECES[:300])
-        # About 24 KB/s: a window's worth takes far longer than WIDEN_SECONDS to arrive.
+        assert _text([chunk async for chunk in stream]) == "".join(PIECES[:40])
+        # About 5 KB/s, a model's pace: a window's worth takes far longer than WIDEN_SECONDS
+        # to arrive (a pause of the reader's would have to last most of a second to let it
+        # gather one).
         assert stream._window == READ_WINDOW
 
 
