@@ -21,6 +21,7 @@ EXTENSION_MODULES = (
     "literllm._parsers._eventstream_c",
     "literllm._parsers._ndjson_c",
     "literllm.providers._json_c",
+    "literllm.providers._adapter_c",
     "literllm.providers._openai_stream_c",
     "literllm.providers._anthropic_stream_c",
     "literllm.providers._bedrock_stream_c",

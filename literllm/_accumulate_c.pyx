@@ -47,12 +47,6 @@ cdef inline bint _typed_header(object chunk):
 cdef class StreamAccumulator:
     """Merges ``ChatCompletionChunk``s into the ``ChatCompletion`` they add up to."""
 
-    cdef object _twin
-    cdef object _twin_add
-    cdef list _content  # the py twin's text pieces of choice 0, once it has that choice
-    cdef object _fingerprint  # the last one handed to the py twin
-    cdef Py_ssize_t _fast
-
     def __init__(self):
         self._twin = _PyTwin()
         self._twin_add = self._twin.add
@@ -67,6 +61,9 @@ cdef class StreamAccumulator:
 
     def add(self, chunk):
         """Merge one chunk."""
+        self.add_chunk(chunk)
+
+    cdef int add_chunk(self, object chunk) except -1:
         # Mirrors _accumulate_py.StreamAccumulator.add for a text-only chunk of choice 0.
         cdef PyObject* p
         cdef PyObject* q
@@ -86,13 +83,14 @@ cdef class StreamAccumulator:
                     if text is not None and len(<str>text):
                         self._content.append(text)
                     self._fast += 1
-                    return
+                    return 0
         self._twin_add(chunk)
         self._fingerprint = self._twin._fingerprint
         if self._content is None:
             state = self._twin._choices.get(0)
             if state is not None:
                 self._content = state.content
+        return 0
 
     cdef bint _plain(self, object choice):
         """Index 0, no finish reason or logprobs; a delta with text (or None) only."""

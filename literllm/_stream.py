@@ -250,7 +250,6 @@ class ChatStream(StreamCore):
         self._slot = start.slot
         self._recorder = start.recorder
         self._accumulator = StreamAccumulator()
-        self._accumulate = self._accumulator.add
         self._secrets = start.secrets
         self._total = start.total
         self._content = response.content
@@ -265,7 +264,7 @@ class ChatStream(StreamCore):
         self._window = READ_WINDOW
         self._window_read = 0
         self._window_since = -WIDEN_SECONDS
-        self._on_event = adapter.on_event
+        self._use(adapter, self._accumulator)
         self._bytes = 0
         self._error: StreamError | None = None
         self._error_told = False

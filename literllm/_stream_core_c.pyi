@@ -1,6 +1,6 @@
 """Stub for the compiled stream core; mirrors ``_stream_core_py.StreamCore``."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from typing_extensions import disjoint_base
@@ -16,12 +16,12 @@ class StreamCore:
 
     _events: Sequence[Any]
     _pos: int
-    _on_event: Callable[[Any], ChatCompletionChunk | None]
-    _accumulate: Callable[[ChatCompletionChunk], None]
     _received: int
     _first_pending: bool
 
     async def __anext__(self) -> ChatCompletionChunk: ...
+    def _use(self, adapter: Any, accumulator: Any) -> None:
+        """Build chunks with ``adapter.on_event`` and merge them with ``accumulator.add``."""
     def _next_decoded(self) -> ChatCompletionChunk | None:
         """The next chunk the decoded events make, accumulated and counted; ``None`` when
         they are used up."""

@@ -11,6 +11,9 @@ before the first send, as with a coroutine: a task cancelled before it started t
 from cpython.object cimport PyObject
 from cpython.ref cimport Py_REFCNT
 
+from ._accumulate_c cimport StreamAccumulator
+from .providers._adapter_c cimport CompiledAdapter
+
 __all__ = ["StreamCore", "inherit_anext"]
 
 
@@ -258,8 +261,11 @@ cdef class StreamCore:
 
     cdef public object _events
     cdef public Py_ssize_t _pos
-    cdef public object _on_event
-    cdef public object _accumulate
+    cdef object _on_event
+    cdef object _accumulate
+    # The same adapter and accumulator when they are the compiled ones, called in C.
+    cdef CompiledAdapter _compiled_adapter
+    cdef StreamAccumulator _compiled_accumulator
     cdef public Py_ssize_t _received
     cdef public bint _first_pending
     cdef object _spare_step
@@ -271,6 +277,15 @@ cdef class StreamCore:
             self._spare_step = None
             return step
         return literllm_step_new(self)
+
+    def _use(self, adapter, accumulator):
+        """Build chunks with ``adapter.on_event`` and merge them with ``accumulator.add``."""
+        self._on_event = adapter.on_event
+        self._accumulate = accumulator.add
+        self._compiled_adapter = adapter if isinstance(adapter, CompiledAdapter) else None
+        self._compiled_accumulator = (
+            accumulator if type(accumulator) is StreamAccumulator else None
+        )
 
     def _next_decoded(self):
         """The next chunk the decoded events make, accumulated and counted; ``None`` when
@@ -312,7 +327,10 @@ cdef object _decoded_chunk(StreamCore core):
         core._pos = pos + 1
         event = events[pos]
         try:
-            chunk = core._on_event(event)
+            if core._compiled_adapter is not None:
+                chunk = core._compiled_adapter.chunk_of(event)
+            else:
+                chunk = core._on_event(event)
         except Exception as exc:
             error = core._broken_event(exc)
             raise error from error.__cause__
@@ -321,7 +339,10 @@ cdef object _decoded_chunk(StreamCore core):
             continue
         try:
             # Also the type check of every field the adapter passed through.
-            core._accumulate(chunk)
+            if core._compiled_accumulator is not None:
+                core._compiled_accumulator.add_chunk(chunk)
+            else:
+                core._accumulate(chunk)
         except Exception as exc:
             error = core._refused_chunk(exc, event)
             raise error from error.__cause__

@@ -45,6 +45,11 @@ class StreamCore:
                 return chunk
         return await self._anext_slow()
 
+    def _use(self, adapter: Any, accumulator: Any) -> None:
+        """Build chunks with ``adapter.on_event`` and merge them with ``accumulator.add``."""
+        self._on_event = adapter.on_event
+        self._accumulate = accumulator.add
+
     def _next_decoded(self) -> ChatCompletionChunk | None:
         """The next chunk the decoded events make, accumulated and counted; ``None`` when
         they are used up."""

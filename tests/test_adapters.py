@@ -504,8 +504,9 @@ def test_scanners_and_orjson_paths_agree(provider: str, pytestconfig: pytest.Con
     assert scanned >= 6, scanned
 
 
-# Cohere's and Bedrock's own layouts (read without the member-by-member walk) and near
-# misses of them.
+# The providers' own layouts (read without the member-by-member walk) and near misses of
+# them.
+_GEMINI_HEAD = b'{"candidates":[{"content":{"parts":[{"text":'
 _LAID_OUT = {
     "cohere": [
         b'{"type":"content-delta","index":3,"delta":{"message":{"content":{"text":"a"}}}}',
@@ -538,6 +539,64 @@ _LAID_OUT = {
         b'"done":false',
         b'{"model":"m","created_at":"t","message":{"role":"assistant","content":"a\x01"},'
         b'"done":false}',
+    ],
+    "gemini": [
+        _GEMINI_HEAD + b'"a"}],"role":"model"},"index":0}],"usageMetadata":{"promptTokenCount":3,'
+        b'"totalTokenCount":3},"modelVersion":"m","responseId":"r"}',
+        # Gemini's own spacing (as recorded), with no index.
+        b'{"candidates": [{"content": {"parts": [{"text": "a"}],"role": "model"}}],'
+        b'"usageMetadata": {"promptTokenCount": 15,"totalTokenCount": 15,"promptTokensDetails": '
+        b'[{"modality": "TEXT","tokenCount": 15}]},"modelVersion": "gemini-2.0-flash",'
+        b'"responseId": "w1peaMz6INOvnvgPgYfPiQY"}',
+        # The two spacings mixed, and a space before the last brace.
+        b'{"candidates": [{"content": {"parts": [{"text": "a"}],"role":"model"}}],'
+        b'"usageMetadata":{},"modelVersion":"m","responseId":"r"}',
+        _GEMINI_HEAD + b'"a"}],"role":"model"}}],"usageMetadata":{},"modelVersion":"m",'
+        b'"responseId":"r" }',
+        _GEMINI_HEAD + b'"a"}],"role":"model"},"index":1}],"usageMetadata":{},'
+        b'"modelVersion":"m","responseId":"r"}',
+        _GEMINI_HEAD + b'"a"}],"role":"model"},"index":0,"finishReason":"STOP"}],'
+        b'"usageMetadata":{},"modelVersion":"m","responseId":"r"}',
+        _GEMINI_HEAD + b'"a"}],"role":"model"},"index":0},{"content":{}}],"usageMetadata":{},'
+        b'"modelVersion":"m","responseId":"r"}',
+        _GEMINI_HEAD + b'"a","thought":true}],"role":"model"}}],"usageMetadata":{},'
+        b'"modelVersion":"m","responseId":"r"}',
+        _GEMINI_HEAD + b'"a"},{"text":"b"}],"role":"model"}}],"usageMetadata":{},'
+        b'"modelVersion":"m","responseId":"r"}',
+        _GEMINI_HEAD + b'"a"}],"role":"user"}}],"usageMetadata":{},"modelVersion":"m",'
+        b'"responseId":"r"}',
+        _GEMINI_HEAD + b'"a"}],"role":"model"}}],"usageMetadata":[1,{"x":"\\u00e9"}],'
+        b'"modelVersion":"m","responseId":"r"}',
+        _GEMINI_HEAD + b'"a"}],"role":"model"}}],"usageMetadata":{"x":1.5e3},"modelVersion":"m",'
+        b'"responseId":"r"}',
+        _GEMINI_HEAD + b'"a"}],"role":"model"}}],"usageMetadata":{"x":1,},"modelVersion":"m",'
+        b'"responseId":"r"}',
+        _GEMINI_HEAD + b'"a"}],"role":"model"}}],"usageMetadata":{},"modelVersion":null,'
+        b'"responseId":"r"}',
+        _GEMINI_HEAD + b'"a"}],"role":"model"}}],"usageMetadata":{},"modelVersion":"m\\u00e9\\"",'
+        b'"responseId":"r\xc3\xa9"}',
+        _GEMINI_HEAD + b'"a"}],"role":"model"}}],"usageMetadata":{},"modelVersion":"m",'
+        b'"responseId":""}',
+        _GEMINI_HEAD + b'"a"}],"role":"model"}}],"usageMetadata":{},"modelVersion":"m",'
+        b'"responseId":"\\xff"}',
+        _GEMINI_HEAD + b'"a"}],"role":"model"}}],"usageMetadata":{},"modelVersion":"m",'
+        b'"responseId":"\xff"}',
+        _GEMINI_HEAD + b'"a"}],"role":"model"}}],"usageMetadata":{},"modelVersion":"m",'
+        b'"responseId":"\\ud800"}',
+        _GEMINI_HEAD + b'"a\\ud800"}],"role":"model"}}],"usageMetadata":{},"modelVersion":"m",'
+        b'"responseId":"r"}',
+        _GEMINI_HEAD + b'"a"}],"role":"model"}}],"usageMetadata":{},"modelVersion":"m",'
+        b'"responseId":"r","error":null}',
+        _GEMINI_HEAD + b'"a"}],"role":"model"}}],"usageMetadata":{},"modelVersion":"m",'
+        b'"responseId":"r","error":{"code":500}}',
+        _GEMINI_HEAD + b'"a"}],"role":"model"}}],"usageMetadata":{},"modelVersion":"m",'
+        b'"responseId":"r"}}',
+        _GEMINI_HEAD + b'"a"}],"role":"model"}}],"usageMetadata":{},"modelVersion":"m",'
+        b'"responseId":"r"',
+        _GEMINI_HEAD + b'"a"}],"role":"model"}}],"usageMetadata":{},"modelVersion":"m",'
+        b'"responseId":"r"}x',
+        _GEMINI_HEAD + b'"a"}],"role":"model"}}],"usageMetadata":{},"responseId":"r",'
+        b'"modelVersion":"m"}',
     ],
     "bedrock": [
         b'{"contentBlockIndex":2,"delta":{"text":"a"},"p":"abcdefghijklmnopqrstuvwxyzABCDEF"}',

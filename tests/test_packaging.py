@@ -32,8 +32,8 @@ def _setup_extension_modules() -> tuple[str, ...]:
 
 
 # Helpers of the compiled twins with no twin of their own: the py twins have no use for them
-# (their chunks keep orjson's dicts as raw).
-COMPILED_ONLY = {"_json_c"}
+# (their chunks keep orjson's dicts as raw, and the stream core calls them as Python).
+COMPILED_ONLY = {"_json_c", "_adapter_c"}
 
 
 def test_setup_lists_every_pyx() -> None:
@@ -43,7 +43,7 @@ def test_setup_lists_every_pyx() -> None:
         ".".join(p.relative_to(ROOT).with_suffix("").parts) for p in pyx_files
     }
     assert set(_setup_extension_modules()) == on_disk
-    assert len(on_disk) == 13
+    assert len(on_disk) == 14
     for pyx in pyx_files:
         assert pyx.with_suffix(".pyi").exists(), f"{pyx.name} has no stub"
         if pyx.stem in COMPILED_ONLY:
@@ -120,8 +120,11 @@ def test_sdist_carries_sources_and_installs(tmp_path: Path) -> None:
     with tarfile.open(sdist) as tar:
         names = tar.getnames()
     assert any(n.endswith("literllm/providers/_slots.pxd") for n in names)
-    assert any(n.endswith("literllm/providers/_json_c.pxd") for n in names)
+    for pxd in ("providers/_json_c", "providers/_adapter_c", "_parsers/_eventstream_c",
+                "_accumulate_c"):
+        assert any(n.endswith(f"literllm/{pxd}.pxd") for n in names), pxd
     for stem in ("_parsers/_sse_c", "_parsers/_eventstream_c", "providers/_json_c",
+                 "providers/_adapter_c",
                  "providers/_openai_stream_c",
                  "providers/_anthropic_stream_c", "providers/_bedrock_stream_c",
                  "providers/_cohere_stream_c", "providers/_gemini_stream_c",

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import collections.abc
 import inspect
+from typing import Any
 
 import pytest
 
@@ -220,3 +221,96 @@ async def test_the_compiled_twin_reuses_a_step_nothing_else_holds(client: LlmCli
     assert id(again) == first
     await again
     await stream.aclose()
+
+
+def _cores() -> list[type]:
+    from literllm import _stream_core_py
+
+    cores: list[type] = [_stream_core_py.StreamCore]
+    if IMPLEMENTATION == "c":
+        from literllm import _stream_core_c
+
+        cores.append(_stream_core_c.StreamCore)
+    return cores
+
+
+def _anthropic_adapters() -> list[type]:
+    from literllm.providers import _anthropic_stream_py
+
+    adapters: list[type] = [_anthropic_stream_py.AnthropicStream]
+    if IMPLEMENTATION == "c":
+        from literllm.providers import _anthropic_stream_c
+
+        adapters.append(_anthropic_stream_c.AnthropicStream)
+    return adapters
+
+
+class _Counting:
+    """A Python adapter around another: the core must call its ``on_event``, whatever it
+    wraps (a compiled twin's C method would skip the count)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.calls = 0
+
+    def on_event(self, event: Any) -> Any:
+        self.calls += 1
+        return self.inner.on_event(event)
+
+
+def _drive(core_type: type, adapter: Any, accumulator: Any, events: list[Any]) -> list[Any]:
+    class Core(core_type):  # type: ignore[misc, valid-type]
+        def _no_chunk(self) -> None:
+            pass
+
+        def _broken_event(self, exc: Exception) -> Exception:
+            error = RuntimeError(f"broken after {self._received}")
+            error.__cause__ = exc
+            return error
+
+        def _refused_chunk(self, exc: Exception, event: Any) -> Exception:
+            error = RuntimeError("refused")
+            error.__cause__ = exc
+            return error
+
+    core = Core()
+    core._events, core._pos, core._received, core._first_pending = events, 0, 0, False
+    core._use(adapter, accumulator)
+    chunks = []
+    while (chunk := core._next_decoded()) is not None:
+        chunks.append(chunk)
+    assert core._received == len(chunks)
+    return chunks
+
+
+@pytest.mark.parametrize("core_type", _cores(), ids=lambda t: t.__module__.rsplit("_", 1)[-1])
+@pytest.mark.parametrize("adapter_type", _anthropic_adapters(),
+                         ids=lambda t: t.__module__.rsplit("_", 1)[-1])
+@pytest.mark.parametrize("wrapped", [False, True], ids=["direct", "python-wrapper"])
+def test_every_core_and_adapter_pair_builds_and_merges_the_same_chunks(
+    core_type: type, adapter_type: type, wrapped: bool
+) -> None:
+    """``_use`` takes the compiled adapter and accumulator's C methods when it has them and
+    ``on_event``/``add`` otherwise; the chunks, the merged reply and the errors are the same
+    either way."""
+    from literllm._accumulate import StreamAccumulator
+    from literllm._accumulate_py import StreamAccumulator as PyAccumulator
+    from literllm.testing import WIRE_FORMATS
+
+    body = WIRE_FORMATS["anthropic"].stream_body(ScriptedReply(text=PIECES, model="m"))
+    for accumulator in (StreamAccumulator(), PyAccumulator()):
+        inner = adapter_type("m")
+        events = list(inner.feed(body))
+        adapter = _Counting(inner) if wrapped else inner
+        chunks = _drive(core_type, adapter, accumulator, events)
+        assert _text(chunks) == "".join(PIECES)
+        assert accumulator.completion().choices[0].message.content == "".join(PIECES)
+        assert accumulator.chunks == len(chunks)
+        if wrapped:
+            assert adapter.calls == len(events)
+
+    # A broken event after content: the adapter's error, passed to _broken_event.
+    broken = [*events[:4], (b"content_block_delta", b'{"type": "content_block_delta", ')]
+    with pytest.raises(RuntimeError, match="broken after") as info:
+        _drive(core_type, adapter_type("m"), StreamAccumulator(), broken)
+    assert isinstance(info.value.__cause__, MalformedChunkError)

@@ -59,7 +59,7 @@ else:
         package = os.path.dirname(os.path.dirname(__file__))
         modules = [
             os.path.join(package, "providers", name)
-            for name in ("_json_c", "_openai_stream_c", "_anthropic_stream_c",
+            for name in ("_json_c", "_adapter_c", "_openai_stream_c", "_anthropic_stream_c",
                          "_bedrock_stream_c", "_cohere_stream_c", "_gemini_stream_c",
                          "_ollama_stream_c", "_responses_stream_c")
         ] + [os.path.join(package, name) for name in ("_accumulate_c", "_stream_core_c")]

@@ -18,6 +18,7 @@ from cpython.object cimport PyObject
 
 import orjson
 
+from ._adapter_c cimport TwinAdapter
 from ._json_c cimport (
     ABSENT,
     STRING,
@@ -94,38 +95,20 @@ cdef Pos _text_delta(Pos p, Pos end, Value* text) noexcept:
 
 
 @cython.final
-cdef class AnthropicStream:
+cdef class AnthropicStream(TwinAdapter):
     """Chunks from one Messages API SSE response (see ``_anthropic_stream_py``)."""
-
-    cdef object _twin
-    cdef object _twin_on_event
-    cdef object _make
-    cdef object _id, _created, _model  # the twin's, re-read after each event it handles
-    cdef readonly object feed
-    cdef public list text_parts
 
     content_type = SSE_CONTENT_TYPE
 
     def __init__(self, model):
-        self._twin = _PyTwin(model)
-        self._twin_on_event = self._twin.on_event
-        self._make = self._twin._make
-        self._refresh()
-        self.feed = self._twin.feed
-        self.text_parts = self._twin.text_parts
-
-    @property
-    def done(self):
-        """``message_stop`` has arrived."""
-        return self._twin.done
+        self._adopt(_PyTwin(model))
 
     @property
     def message_raw(self):
         """What the reply's ``Message.raw`` needs to go back as a turn (the py twin's)."""
         return self._twin.message_raw
 
-    def on_event(self, event):
-        """The chunk of one ``(event_type, data)`` pair, or ``None``."""
+    cdef object chunk_of(self, object event):
         # Mirrors _anthropic_stream_py.AnthropicStream.on_event for text deltas.
         cdef PyObject* p
         cdef tuple pair = <tuple?>event
@@ -197,20 +180,3 @@ cdef class AnthropicStream:
             return None
         return scanned_text_chunk(&_LAYOUT, self.text_parts, &text, data, self._id,
                                   _CHUNK_OBJECT, self._created, self._model)
-
-    cdef object _delegate(self, event):
-        try:
-            return self._twin_on_event(event)
-        finally:
-            self._refresh()
-
-    cdef int _refresh(self) except -1:
-        make = self._make
-        self._id = make.id
-        self._created = make.created
-        self._model = make.model
-        return 0
-
-    def finish(self):
-        """The body ended: complete only after ``message_stop``."""
-        self._twin.finish()

@@ -22,7 +22,7 @@ class BedrockStream:
     @property
     def message_raw(self) -> dict[str, Any]:
         """What the reply's ``Message.raw`` needs to go back as a turn (the py twin's)."""
-    def on_event(self, message: Any) -> ChatCompletionChunk | None:
+    def on_event(self, event: Any) -> ChatCompletionChunk | None:
         """The chunk of one EventStream message, or ``None``."""
     def finish(self) -> None:
         """The body ended: complete once ``messageStop`` has arrived."""

@@ -20,6 +20,7 @@ from .._parsers._eventstream_c cimport EventStreamMessage
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
 from libc.string cimport memcmp
 
+from ._adapter_c cimport TwinAdapter
 from ._json_c cimport (
     Pos,
     Value,
@@ -71,41 +72,24 @@ cdef bint _laid_out(bytes data, Value* text) noexcept:
 
 
 @cython.final
-cdef class BedrockStream:
+cdef class BedrockStream(TwinAdapter):
     """Chunks from one ConverseStream response (see ``_bedrock_stream_py``)."""
 
-    cdef object _twin
-    cdef object _twin_on_event
-    cdef object _make
-    cdef object _id, _created, _model  # the twin's, re-read after each event it handles
     # The decoder's shared headers of a text delta's block, once one came: a message that
     # shares the same dict has the same headers, read no more.
     cdef dict _delta_headers
-    cdef readonly object feed
-    cdef public list text_parts
 
     content_type = EVENTSTREAM_CONTENT_TYPE
 
     def __init__(self, model, request_id=None):
-        self._twin = _PyTwin(model, request_id)
-        self._twin_on_event = self._twin.on_event
-        self._make = self._twin._make
-        self._refresh()
-        self.feed = self._twin.feed
-        self.text_parts = self._twin.text_parts
-
-    @property
-    def done(self):
-        """``messageStop`` and the ``metadata`` after it have arrived."""
-        return self._twin.done
+        self._adopt(_PyTwin(model, request_id))
 
     @property
     def message_raw(self):
         """What the reply's ``Message.raw`` needs to go back as a turn (the py twin's)."""
         return self._twin.message_raw
 
-    def on_event(self, message):
-        """The chunk of one EventStream message, or ``None``."""
+    cdef object chunk_of(self, object message):
         # Mirrors _bedrock_stream_py.BedrockStream.on_event for text deltas.
         cdef PyObject* p
         cdef dict shared = None
@@ -163,20 +147,3 @@ cdef class BedrockStream:
             return None
         return scanned_text_chunk(&_LAYOUT, self.text_parts, &text, data, self._id,
                                   _CHUNK_OBJECT, self._created, self._model)
-
-    cdef object _delegate(self, event):
-        try:
-            return self._twin_on_event(event)
-        finally:
-            self._refresh()
-
-    cdef int _refresh(self) except -1:
-        make = self._make
-        self._id = make.id
-        self._created = make.created
-        self._model = make.model
-        return 0
-
-    def finish(self):
-        """The body ended: complete once ``messageStop`` has arrived."""
-        self._twin.finish()

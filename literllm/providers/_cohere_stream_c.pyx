@@ -17,6 +17,7 @@ from cpython.object cimport PyObject
 
 import orjson
 
+from ._adapter_c cimport TwinAdapter
 from ._json_c cimport Value, laid_out_event, scan_text_event, scanned_text_chunk
 from ._slots cimport ChunkLayout, chunk_layout, orjson_keys, text_chunk
 
@@ -56,33 +57,15 @@ cdef inline object _dict_at(object d, str key):
 
 
 @cython.final
-cdef class CohereStream:
+cdef class CohereStream(TwinAdapter):
     """Chunks from one v2 chat SSE response (see ``_cohere_stream_py``)."""
-
-    cdef object _twin
-    cdef object _twin_on_event
-    cdef object _make
-    cdef object _id, _created, _model  # the twin's, re-read after each event it handles
-    cdef readonly object feed
-    cdef public list text_parts
 
     content_type = SSE_CONTENT_TYPE
 
     def __init__(self, model):
-        self._twin = _PyTwin(model)
-        self._twin_on_event = self._twin.on_event
-        self._make = self._twin._make
-        self._refresh()
-        self.feed = self._twin.feed
-        self.text_parts = self._twin.text_parts
+        self._adopt(_PyTwin(model))
 
-    @property
-    def done(self):
-        """``message-end`` has arrived."""
-        return self._twin.done
-
-    def on_event(self, event):
-        """The chunk of one ``(event_type, data)`` pair, or ``None``."""
+    cdef object chunk_of(self, object event):
         # Mirrors _cohere_stream_py.CohereStream.on_event for text deltas.
         cdef PyObject* p
         cdef tuple pair = <tuple?>event
@@ -123,20 +106,3 @@ cdef class CohereStream:
             return None
         return scanned_text_chunk(&_LAYOUT, self.text_parts, &text, data, self._id,
                                   _CHUNK_OBJECT, self._created, self._model)
-
-    cdef object _delegate(self, event):
-        try:
-            return self._twin_on_event(event)
-        finally:
-            self._refresh()
-
-    cdef int _refresh(self) except -1:
-        make = self._make
-        self._id = make.id
-        self._created = make.created
-        self._model = make.model
-        return 0
-
-    def finish(self):
-        """The body ended: complete only after ``message-end``."""
-        self._twin.finish()

@@ -20,6 +20,7 @@ from cpython.object cimport PyObject, PyObject_IsTrue
 
 import orjson
 
+from ._adapter_c cimport TwinAdapter
 from ._json_c cimport (
     ABSENT,
     NULL_VALUE,
@@ -28,11 +29,13 @@ from ._json_c cimport (
     Pos,
     Value,
     at_end,
+    expect,
     key_is,
     next_member,
     open_object,
     scan_key,
     scan_scalar,
+    scan_string,
     skip_space,
     skip_value,
     value_text,
@@ -149,29 +152,102 @@ cdef Pos _candidates(Pos p, Pos end, Value* text) noexcept:
     return p + 1
 
 
+cdef bint _scanned(bytes data, Value* text, Value* response_id, Value* model) noexcept:
+    """Whether ``data`` is the common event, read member by member: ``candidates`` (its
+    first a text candidate), ``error`` null if there, ``responseId`` and ``modelVersion``
+    strings or null if there, any other member skipped; ``text`` gets the text."""
+    cdef Pos p = <Pos>PyBytes_AS_STRING(data)
+    cdef Pos end = p + PyBytes_GET_SIZE(data)
+    cdef Value key, error
+    cdef Value* field
+    cdef bint more = True
+    cdef bint have_candidates = False
+    error.kind = response_id.kind = model.kind = ABSENT
+    p = open_object(p, end)
+    while more:
+        p = scan_key(p, end, &key)
+        if p == NULL:
+            return False
+        if key_is(&key, "candidates", 10):
+            if have_candidates:
+                return False
+            have_candidates = True
+            p = _candidates(p, end, text)
+        elif key_is(&key, "error", 5):
+            if error.kind != ABSENT:
+                return False
+            p = scan_scalar(p, end, &error)
+            if p == NULL or error.kind != NULL_VALUE:
+                return False
+        elif key_is(&key, "responseId", 10) or key_is(&key, "modelVersion", 12):
+            field = response_id if key.size == 10 else model
+            if field.kind != ABSENT:
+                return False
+            p = scan_scalar(p, end, field)
+            if p == NULL or (field.kind != STRING and field.kind != NULL_VALUE):
+                return False
+        else:
+            p = skip_value(p, end, 1)
+        p = next_member(p, end, &more)
+    return have_candidates and at_end(p, end)
+
+
+# The common event as Gemini writes it, in two spacings: compact (as the local server writes
+# it) and with a space after each colon (as Gemini's API does, by the recorded streams).
+cdef bytes _HEAD = b'{"candidates":[{"content":{"parts":[{"text":"'
+cdef bytes _HEAD_SPACED = b'{"candidates": [{"content": {"parts": [{"text": "'
+cdef bytes _ROLE = b'}],"role":"model"}'
+cdef bytes _ROLE_SPACED = b'}],"role": "model"}'
+cdef bytes _INDEX = b',"index":0'
+cdef bytes _INDEX_SPACED = b',"index": 0'
+cdef bytes _USAGE = b'}],"usageMetadata":'
+cdef bytes _USAGE_SPACED = b'}],"usageMetadata": '
+cdef bytes _MODEL = b',"modelVersion":"'
+cdef bytes _MODEL_SPACED = b',"modelVersion": "'
+cdef bytes _ID = b',"responseId":"'
+cdef bytes _ID_SPACED = b',"responseId": "'
+
+
+cdef inline Pos _string(Pos p, Pos end, Value* value) noexcept:
+    """A string's body, ``p`` just past its opening quote (NULL passed on)."""
+    return NULL if p == NULL else scan_string(p, end, value)
+
+
+cdef bint _laid_out(bytes data, Value* text, Value* response_id, Value* model) noexcept:
+    """Whether ``data`` is the common event in Gemini's own layout: one candidate of one
+    text part (its ``index`` 0 or absent), then ``usageMetadata``, ``modelVersion`` and
+    ``responseId``, in that order. Any other layout goes to the member-by-member scanner."""
+    cdef Pos p = <Pos>PyBytes_AS_STRING(data)
+    cdef Pos end = p + PyBytes_GET_SIZE(data)
+    cdef Pos after
+    cdef bint spaced = False
+    after = expect(p, end, _HEAD)
+    if after == NULL:
+        spaced = True
+        after = expect(p, end, _HEAD_SPACED)
+    p = expect(_string(after, end, text), end, _ROLE_SPACED if spaced else _ROLE)
+    after = expect(p, end, _INDEX_SPACED if spaced else _INDEX)
+    if after != NULL:
+        p = after
+    p = skip_value(expect(p, end, _USAGE_SPACED if spaced else _USAGE), end, 1)
+    p = _string(expect(p, end, _MODEL_SPACED if spaced else _MODEL), end, model)
+    p = _string(expect(p, end, _ID_SPACED if spaced else _ID), end, response_id)
+    return p != NULL and p < end and p[0] == c'}' and at_end(p + 1, end)
+
+
 @cython.final
-cdef class GeminiStream:
+cdef class GeminiStream(TwinAdapter):
     """Chunks from one ``streamGenerateContent?alt=sse`` response (see ``_gemini_stream_py``)."""
 
-    cdef object _twin
-    cdef object _twin_on_event
-    cdef object _make
     cdef list _parts  # the twin's list of the reply's parts (never replaced)
     cdef bint _finished  # the twin's, re-read after each event it handles
-    cdef object _id, _created, _model
-    cdef readonly object feed
-    cdef public list text_parts
 
     content_type = SSE_CONTENT_TYPE
 
     def __init__(self, model):
-        self._twin = _PyTwin(model)
-        self._twin_on_event = self._twin.on_event
-        self._make = self._twin._make
-        self._parts = self._twin._parts
-        self._refresh()
-        self.feed = self._twin.feed
-        self.text_parts = self._twin.text_parts
+        twin = _PyTwin(model)
+        self._parts = twin._parts
+        self._adopt(twin)
 
     @property
     def done(self):
@@ -183,8 +259,7 @@ cdef class GeminiStream:
         """What the reply's ``Message.raw`` needs to go back as a turn (the py twin's)."""
         return self._twin.message_raw
 
-    def on_event(self, event):
-        """The chunk of one ``(event_type, data)`` pair, or ``None``."""
+    cdef object chunk_of(self, object event):
         # Mirrors _gemini_stream_py.GeminiStream.on_event for plain text continuing plain text.
         cdef tuple pair = <tuple?>event
         data = pair[1]
@@ -206,40 +281,9 @@ cdef class GeminiStream:
     cdef object _scan(self, bytes data):
         """The chunk of the common event read from its bytes; None to let the orjson path
         read it."""
-        cdef Pos p = <Pos>PyBytes_AS_STRING(data)
-        cdef Pos end = p + PyBytes_GET_SIZE(data)
-        cdef Value key, text, error, response_id, model
-        cdef Value* field
-        cdef bint more = True
-        cdef bint have_candidates = False
-        error.kind = response_id.kind = model.kind = ABSENT
-        p = open_object(p, end)
-        while more:
-            p = scan_key(p, end, &key)
-            if p == NULL:
-                return None
-            if key_is(&key, "candidates", 10):
-                if have_candidates:
-                    return None
-                have_candidates = True
-                p = _candidates(p, end, &text)
-            elif key_is(&key, "error", 5):
-                if error.kind != ABSENT:
-                    return None
-                p = scan_scalar(p, end, &error)
-                if p == NULL or error.kind != NULL_VALUE:
-                    return None
-            elif key_is(&key, "responseId", 10) or key_is(&key, "modelVersion", 12):
-                field = &response_id if key.size == 10 else &model
-                if field.kind != ABSENT:
-                    return None
-                p = scan_scalar(p, end, field)
-                if p == NULL or (field.kind != STRING and field.kind != NULL_VALUE):
-                    return None
-            else:
-                p = skip_value(p, end, 1)
-            p = next_member(p, end, &more)
-        if not at_end(p, end) or not have_candidates:
+        cdef Value text, response_id, model
+        if not (_laid_out(data, &text, &response_id, &model)
+                or _scanned(data, &text, &response_id, &model)):
             return None
 
         # Every text before any side effect, so falling back never double-counts.
@@ -316,20 +360,7 @@ cdef class GeminiStream:
             _ZERO, text, None, None, None, None, obj, obj,
         )
 
-    cdef object _delegate(self, event):
-        try:
-            return self._twin_on_event(event)
-        finally:
-            self._refresh()
-
     cdef int _refresh(self) except -1:
-        make = self._make
-        self._id = make.id
-        self._created = make.created
-        self._model = make.model
+        TwinAdapter._refresh(self)
         self._finished = self._twin._finished
         return 0
-
-    def finish(self):
-        """The body ended: complete once a candidate had its ``finishReason``."""
-        self._twin.finish()

@@ -19,7 +19,7 @@ class OllamaStream:
     @property
     def done(self) -> bool:
         """The ``done: true`` line has arrived."""
-    def on_event(self, line: bytes) -> ChatCompletionChunk | None:
+    def on_event(self, event: bytes) -> ChatCompletionChunk | None:
         """The chunk of one NDJSON line, or ``None``."""
     def finish(self) -> None:
         """The body ended: complete only after the ``done`` line."""

@@ -20,6 +20,7 @@ from libc.string cimport memcmp
 
 import orjson
 
+from ._adapter_c cimport TwinAdapter
 from ._json_c cimport (
     ABSENT,
     STRING,
@@ -116,33 +117,15 @@ cdef Pos _text_message(Pos p, Pos end, Value* text) noexcept:
 
 
 @cython.final
-cdef class OllamaStream:
+cdef class OllamaStream(TwinAdapter):
     """Chunks from one ``/api/chat`` NDJSON response (see ``_ollama_stream_py``)."""
-
-    cdef object _twin
-    cdef object _twin_on_event
-    cdef object _make
-    cdef object _id, _created, _model  # the twin's, re-read after each line it handles
-    cdef readonly object feed
-    cdef public list text_parts
 
     content_type = NDJSON_CONTENT_TYPE
 
     def __init__(self, model):
-        self._twin = _PyTwin(model)
-        self._twin_on_event = self._twin.on_event
-        self._make = self._twin._make
-        self._refresh()
-        self.feed = self._twin.feed
-        self.text_parts = self._twin.text_parts
+        self._adopt(_PyTwin(model))
 
-    @property
-    def done(self):
-        """The ``done: true`` line has arrived."""
-        return self._twin.done
-
-    def on_event(self, line):
-        """The chunk of one NDJSON line, or ``None``."""
+    cdef object chunk_of(self, object line):
         # Mirrors the common-line branch of _ollama_stream_py.OllamaStream.on_event.
         cdef PyObject* p
         if type(line) is bytes:
@@ -170,19 +153,6 @@ cdef class OllamaStream:
                             _ZERO, content, None, None, None, None, obj, obj,
                         )
         return self._delegate(line)
-
-    cdef object _delegate(self, line):
-        try:
-            return self._twin_on_event(line)
-        finally:
-            self._refresh()
-
-    cdef int _refresh(self) except -1:
-        make = self._make
-        self._id = make.id
-        self._created = make.created
-        self._model = make.model
-        return 0
 
     cdef object _scan(self, bytes data):
         """The chunk of a line whose message holds text (and one other member) and is not
@@ -222,7 +192,3 @@ cdef class OllamaStream:
             return None
         return scanned_text_chunk(&_LAYOUT, self.text_parts, &text, data, self._id,
                                   _CHUNK_OBJECT, self._created, self._model)
-
-    def finish(self):
-        """The body ended: complete only after the ``done`` line."""
-        self._twin.finish()

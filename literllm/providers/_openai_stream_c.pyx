@@ -25,6 +25,7 @@ from cpython.set cimport PySet_Add, PySet_Contains, PySet_Discard
 
 import orjson
 
+from ._adapter_c cimport CompiledAdapter
 from ._json_c cimport (
     ABSENT,
     INTEGER,
@@ -168,11 +169,9 @@ cdef Pos _choice_list(Pos p, Pos end, Value* index, Value* content, Value* finis
 
 
 @cython.final
-cdef class OpenAIChatStream:
+cdef class OpenAIChatStream(CompiledAdapter):
     """Chunks from one chat-completions SSE response (see ``_openai_stream_py``)."""
 
-    cdef public list text_parts
-    cdef readonly object feed
     cdef object _transport
     cdef set _seen
     cdef set _open
@@ -196,8 +195,7 @@ cdef class OpenAIChatStream:
         """``data: [DONE]`` has arrived."""
         return self._done
 
-    def on_event(self, event):
-        """The chunk of one ``(event_type, data)`` pair; ``None`` for ``data: [DONE]``."""
+    cdef object chunk_of(self, object event):
         # Mirrors _openai_stream_py.OpenAIChatStream.on_event.
         cdef tuple pair = <tuple?>event
         event_type = pair[0]

@@ -17,6 +17,7 @@ from cpython.object cimport PyObject
 
 import orjson
 
+from ._adapter_c cimport TwinAdapter
 from ._json_c cimport Value, scan_text_event, scanned_text_chunk
 from ._slots cimport ChunkLayout, chunk_layout, orjson_keys, text_chunk
 
@@ -44,38 +45,20 @@ _TEXT_PATH[:] = ["delta"]
 
 
 @cython.final
-cdef class ResponsesStream:
+cdef class ResponsesStream(TwinAdapter):
     """Chunks from one Responses API SSE response (see ``_responses_stream_py``)."""
-
-    cdef object _twin
-    cdef object _twin_on_event
-    cdef object _make
-    cdef object _id, _created, _model  # the twin's, re-read after each event it handles
-    cdef readonly object feed
-    cdef public list text_parts
 
     content_type = SSE_CONTENT_TYPE
 
     def __init__(self, model):
-        self._twin = _PyTwin(model)
-        self._twin_on_event = self._twin.on_event
-        self._make = self._twin._make
-        self._refresh()
-        self.feed = self._twin.feed
-        self.text_parts = self._twin.text_parts
-
-    @property
-    def done(self):
-        """A terminal event (``response.completed`` or ``response.incomplete``) arrived."""
-        return self._twin.done
+        self._adopt(_PyTwin(model))
 
     @property
     def message_raw(self):
         """What the reply's ``Message.raw`` needs to go back as a turn (the py twin's)."""
         return self._twin.message_raw
 
-    def on_event(self, event):
-        """The chunk of one ``(event_type, data)`` pair, or ``None``."""
+    cdef object chunk_of(self, object event):
         # Mirrors _responses_stream_py.ResponsesStream.on_event for text deltas.
         cdef PyObject* p
         cdef tuple pair = <tuple?>event
@@ -112,20 +95,3 @@ cdef class ResponsesStream:
             return None
         return scanned_text_chunk(&_LAYOUT, self.text_parts, &text, data, self._id,
                                   _CHUNK_OBJECT, self._created, self._model)
-
-    cdef object _delegate(self, event):
-        try:
-            return self._twin_on_event(event)
-        finally:
-            self._refresh()
-
-    cdef int _refresh(self) except -1:
-        make = self._make
-        self._id = make.id
-        self._created = make.created
-        self._model = make.model
-        return 0
-
-    def finish(self):
-        """The body ended: complete only after ``response.completed`` (or ``.incomplete``)."""
-        self._twin.finish()
