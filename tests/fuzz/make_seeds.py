@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -23,6 +24,15 @@ def main(root: Path) -> None:
             targets["ndjson"].append(b"\x40" + WIRE_FORMATS["ollama"].stream_body(reply)[:4000])
             targets["openai_stream"].append(
                 b"\x05" + WIRE_FORMATS["ollama"].stream_body(reply)[:4000])
+        # Gemini's API writes a space after each colon (the local server writes compact JSON).
+        spaced = b"".join(
+            b"data: " + json.dumps(json.loads(event.split(b"data: ", 1)[1]),
+                                   separators=(",", ": "), ensure_ascii=False).encode()
+            + b"\r\n\r\n"
+            for event in WIRE_FORMATS["gemini"].split_events(
+                WIRE_FORMATS["gemini"].stream_body(reply))
+        )
+        targets["openai_stream"].append(b"\x04" + spaced[:4000])
         targets["ndjson"].append(b"\x10" + b'{"a":1}\r\n\n[2]\n{"b":')
         frames = WIRE_FORMATS["bedrock"].stream_body(reply)[:4000]
         targets["eventstream"].append(b"\x00" + frames)
