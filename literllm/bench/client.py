@@ -372,17 +372,23 @@ def _import_costs() -> dict[str, float]:
 
 async def _measure(
     runner: Runner, base_url: str, model: str, runs: int
-) -> tuple[int, float, float, float]:
+) -> tuple[int, float, float, float, float]:
+    """Items a run yields, and the medians of CPU, wall and TTFC seconds per run; last, the
+    minor page faults per item over all the runs (pages the heap gave back to the kernel and
+    took again: system time that moves with the heap's layout, not with the code)."""
     await runner(base_url, model)  # warm up: connection, server-side body cache
     cpu, wall, ttfc = [], [], []
     count = 0
+    faults_before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     for _ in range(runs):
         c0, w0 = time.process_time(), time.perf_counter()
         count, first = await runner(base_url, model)
         cpu.append(time.process_time() - c0)
         wall.append(time.perf_counter() - w0)
         ttfc.append(first)
-    return count, statistics.median(cpu), statistics.median(wall), statistics.median(ttfc)
+    faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults_before
+    return (count, statistics.median(cpu), statistics.median(wall), statistics.median(ttfc),
+            faults / max(count * runs, 1))
 
 
 async def _concurrent(runner: Runner, base_url: str, streams: int, model: str) -> tuple[int, float]:
@@ -645,7 +651,7 @@ def _format_rows(  # noqa: PLR0917  (one private caller)
     )
     header = (
         f"  {'client':<22} {'items/s':>12} {'CPU us/item':>12} {'TTFC ms':>9} "
-        f"{'x floor/item':>13} {'CPU vs literllm':>16}"
+        f"{'x floor/item':>13} {'CPU vs literllm':>16} {'faults/1k':>10}"
     )
     print(header)
     print("  " + "-" * (len(header) - 2))
@@ -657,7 +663,7 @@ def _format_rows(  # noqa: PLR0917  (one private caller)
         runner, close = entry
         progress(f"client {provider}: {name}")
         try:
-            count, cpu, wall, ttfc = loop.run_until_complete(
+            count, cpu, wall, ttfc, faults = loop.run_until_complete(
                 _measure(runner, root_url, f"chunks-{n_chunks}", runs)
             )
         except Exception as exc:  # a peer that cannot talk to the server: say so
@@ -665,7 +671,8 @@ def _format_rows(  # noqa: PLR0917  (one private caller)
             continue
         finally:
             loop.run_until_complete(close())
-        rows.append((name, count, cpu, wall, ttfc, getattr(runner, "version", __version__)))
+        rows.append((name, count, cpu, wall, ttfc, getattr(runner, "version", __version__),
+                     faults))
     done_progress()
     by_name = {row[0]: row for row in rows}
     ours = by_name.get("literllm")
@@ -673,14 +680,14 @@ def _format_rows(  # noqa: PLR0917  (one private caller)
                 if f"literllm {name}" in by_name]
     floor = by_name.get(FLOOR)
     results = []
-    for name, count, cpu, wall, ttfc, version in rows:
+    for name, count, cpu, wall, ttfc, version, faults in rows:
         per_item = cpu / max(count, 1)
         vs_floor = per_item / (floor[2] / max(floor[1], 1)) if floor else None
         ratio = f"{cpu / ours[2]:.1f}x" if ours and name != "literllm" else "-"
         floor_text = f"{vs_floor:.1f}x" if vs_floor is not None and name != FLOOR else "-"
         print(
             f"  {name:<22} {count / wall:>12,.0f} {per_item * 1e6:>12.2f} {ttfc * 1e3:>9.2f} "
-            f"{floor_text:>13} {ratio:>16}"
+            f"{floor_text:>13} {ratio:>16} {faults * 1000:>10.1f}"
         )
         results.append(
             Result(
@@ -696,6 +703,7 @@ def _format_rows(  # noqa: PLR0917  (one private caller)
                     "x_floor_per_item": vs_floor,
                     "cpu_vs_literllm": cpu / ours[2] if ours else None,
                     "ttfc_seconds": ttfc,
+                    "page_faults_per_item": faults,
                     "version": version,
                 },
             )
