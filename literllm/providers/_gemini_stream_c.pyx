@@ -35,9 +35,9 @@ from ._json_c cimport (
     open_object,
     scan_key,
     scan_scalar,
-    scan_string,
     skip_space,
     skip_value,
+    string_after,
     value_text,
 )
 from ._slots cimport ChunkLayout, chunk_layout, orjson_keys, text_chunk
@@ -208,11 +208,6 @@ cdef bytes _ID = b',"responseId":"'
 cdef bytes _ID_SPACED = b',"responseId": "'
 
 
-cdef inline Pos _string(Pos p, Pos end, Value* value) noexcept:
-    """A string's body, ``p`` just past its opening quote (NULL passed on)."""
-    return NULL if p == NULL else scan_string(p, end, value)
-
-
 cdef bint _laid_out(bytes data, Value* text, Value* response_id, Value* model) noexcept:
     """Whether ``data`` is the common event in Gemini's own layout: one candidate of one
     text part (its ``index`` 0 or absent), then ``usageMetadata``, ``modelVersion`` and
@@ -220,18 +215,15 @@ cdef bint _laid_out(bytes data, Value* text, Value* response_id, Value* model) n
     cdef Pos p = <Pos>PyBytes_AS_STRING(data)
     cdef Pos end = p + PyBytes_GET_SIZE(data)
     cdef Pos after
-    cdef bint spaced = False
-    after = expect(p, end, _HEAD)
-    if after == NULL:
-        spaced = True
-        after = expect(p, end, _HEAD_SPACED)
-    p = expect(_string(after, end, text), end, _ROLE_SPACED if spaced else _ROLE)
+    cdef bint spaced = expect(p, end, _HEAD) == NULL
+    p = string_after(p, end, _HEAD_SPACED if spaced else _HEAD, text)
+    p = expect(p, end, _ROLE_SPACED if spaced else _ROLE)
     after = expect(p, end, _INDEX_SPACED if spaced else _INDEX)
     if after != NULL:
         p = after
     p = skip_value(expect(p, end, _USAGE_SPACED if spaced else _USAGE), end, 1)
-    p = _string(expect(p, end, _MODEL_SPACED if spaced else _MODEL), end, model)
-    p = _string(expect(p, end, _ID_SPACED if spaced else _ID), end, response_id)
+    p = string_after(p, end, _MODEL_SPACED if spaced else _MODEL, model)
+    p = string_after(p, end, _ID_SPACED if spaced else _ID, response_id)
     return p != NULL and p < end and p[0] == c'}' and at_end(p + 1, end)
 
 

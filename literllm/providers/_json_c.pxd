@@ -383,6 +383,15 @@ cdef inline Pos expect(Pos p, Pos end, bytes literal) noexcept:
     return p + size
 
 
+cdef inline Pos string_after(Pos p, Pos end, bytes literal, Value* value) noexcept:
+    """Past ``literal`` (ending in a string's opening quote) and that string, kept in
+    ``value``: the step of a provider's own layout that holds a string."""
+    p = expect(p, end, literal)
+    if p == NULL:
+        return NULL
+    return scan_string(p, end, value)
+
+
 cdef inline Pos laid_out_text(Pos p, Pos end, bytes head, bytes middle, Value* text) noexcept:
     """The start of an event written exactly as its provider lays it out: ``head``, an
     integer, ``middle`` (ending in the string's opening quote), then the string, kept in
@@ -393,10 +402,7 @@ cdef inline Pos laid_out_text(Pos p, Pos end, bytes head, bytes middle, Value* t
     p = expect(p, end, head)
     if p == NULL:
         return NULL
-    p = expect(scan_integer(p, end, &number), end, middle)
-    if p == NULL:
-        return NULL
-    return scan_string(p, end, text)
+    return string_after(scan_integer(p, end, &number), end, middle, text)
 
 
 cdef inline Pos closing_braces(Pos p, Pos end, int count) noexcept:

@@ -34,10 +34,10 @@ from ._json_c cimport (
     open_object,
     scan_key,
     scan_scalar,
-    scan_string,
     scanned_text_chunk,
     skip_space,
     skip_value,
+    string_after,
     valid_utf8,
 )
 from ._slots cimport ChunkLayout, chunk_layout, orjson_keys, text_chunk
@@ -75,16 +75,10 @@ cdef bint _laid_out(bytes data, Value* text) noexcept:
     cdef Pos p = <Pos>PyBytes_AS_STRING(data)
     cdef Pos end = p + PyBytes_GET_SIZE(data)
     cdef Value model, created_at
-    p = expect(p, end, _MODEL)
-    if p == NULL:
-        return False
-    p = expect(scan_string(p, end, &model), end, _CREATED_AT)
-    if p == NULL:
-        return False
-    p = expect(scan_string(p, end, &created_at), end, _CONTENT)
-    if p == NULL:
-        return False
-    p = expect(closing_braces(scan_string(p, end, text), end, 1), end, _NOT_DONE)
+    p = string_after(p, end, _MODEL, &model)
+    p = string_after(p, end, _CREATED_AT, &created_at)
+    p = string_after(p, end, _CONTENT, text)
+    p = expect(closing_braces(p, end, 1), end, _NOT_DONE)
     return (at_end(closing_braces(p, end, 1), end) and text.size > 0
             and valid_utf8(&model) and valid_utf8(&created_at))
 
