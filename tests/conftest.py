@@ -40,16 +40,19 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 def _twin(topic: str, name: str, config: pytest.Config, package: str = "_parsers") -> ModuleType:
+    """The ``py`` or ``c`` twin ``literllm.{package}._{topic}_{name}`` (``package=""``: a
+    top-level module)."""
+    prefix = f"literllm.{package}." if package else "literllm."
     if name == "c":
         if config.getoption("--no-c-extensions"):
             pytest.skip("--no-c-extensions given")
         try:
-            return importlib.import_module(f"literllm.{package}._{topic}_c")
+            return importlib.import_module(f"{prefix}_{topic}_c")
         except ImportError as exc:
             if os.environ.get("LITERLLM_REQUIRE_EXTENSIONS"):
                 raise
             pytest.skip(f"compiled twin not built: {exc}")
-    return importlib.import_module(f"literllm.{package}._{topic}_py")
+    return importlib.import_module(f"{prefix}_{topic}_py")
 
 
 _TWIN_PARAMS = [pytest.param("py", id="py"), pytest.param("c", id="c", marks=pytest.mark.c_extension)]

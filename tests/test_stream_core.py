@@ -11,6 +11,7 @@ import inspect
 from typing import Any
 
 import pytest
+from conftest import _TWIN_PARAMS, _twin
 
 from literllm import ChatStream, LlmClient, MalformedChunkError
 from literllm._parsers import IMPLEMENTATION
@@ -223,28 +224,6 @@ async def test_the_compiled_twin_reuses_a_step_nothing_else_holds(client: LlmCli
     await stream.aclose()
 
 
-def _cores() -> list[type]:
-    from literllm import _stream_core_py
-
-    cores: list[type] = [_stream_core_py.StreamCore]
-    if IMPLEMENTATION == "c":
-        from literllm import _stream_core_c
-
-        cores.append(_stream_core_c.StreamCore)
-    return cores
-
-
-def _anthropic_adapters() -> list[type]:
-    from literllm.providers import _anthropic_stream_py
-
-    adapters: list[type] = [_anthropic_stream_py.AnthropicStream]
-    if IMPLEMENTATION == "c":
-        from literllm.providers import _anthropic_stream_c
-
-        adapters.append(_anthropic_stream_c.AnthropicStream)
-    return adapters
-
-
 class _Counting:
     """A Python adapter around another: the core must call its ``on_event``, whatever it
     wraps (a compiled twin's C method would skip the count)."""
@@ -283,12 +262,11 @@ def _drive(core_type: type, adapter: Any, accumulator: Any, events: list[Any]) -
     return chunks
 
 
-@pytest.mark.parametrize("core_type", _cores(), ids=lambda t: t.__module__.rsplit("_", 1)[-1])
-@pytest.mark.parametrize("adapter_type", _anthropic_adapters(),
-                         ids=lambda t: t.__module__.rsplit("_", 1)[-1])
+@pytest.mark.parametrize("core_twin", _TWIN_PARAMS)
+@pytest.mark.parametrize("adapter_twin", _TWIN_PARAMS)
 @pytest.mark.parametrize("wrapped", [False, True], ids=["direct", "python-wrapper"])
 def test_every_core_and_adapter_pair_builds_and_merges_the_same_chunks(
-    core_type: type, adapter_type: type, wrapped: bool
+    core_twin: str, adapter_twin: str, wrapped: bool, pytestconfig: pytest.Config
 ) -> None:
     """``_use`` takes the compiled adapter and accumulator's C methods when it has them and
     ``on_event``/``add`` otherwise; the chunks, the merged reply and the errors are the same
@@ -297,6 +275,9 @@ def test_every_core_and_adapter_pair_builds_and_merges_the_same_chunks(
     from literllm._accumulate_py import StreamAccumulator as PyAccumulator
     from literllm.testing import WIRE_FORMATS
 
+    core_type = _twin("stream_core", core_twin, pytestconfig, package="").StreamCore
+    adapter_type = _twin("anthropic_stream", adapter_twin, pytestconfig,
+                         package="providers").AnthropicStream
     body = WIRE_FORMATS["anthropic"].stream_body(ScriptedReply(text=PIECES, model="m"))
     for accumulator in (StreamAccumulator(), PyAccumulator()):
         inner = adapter_type("m")
