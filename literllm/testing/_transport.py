@@ -144,9 +144,9 @@ class _ReplayBody:
             raise self._error
         if not n:
             return b""
-        rest = self._rest or await self.readany()
-        self._rest = rest[n:]
-        return rest[:n]
+        piece = await self.readany()  # the rest of the last piece first
+        self._rest = piece[n:]
+        return piece[:n]
 
     def set_exception(self, exc: BaseException) -> None:
         self._error = exc
