@@ -29,6 +29,7 @@ EXTENSION_MODULES = (
     "literllm.providers._gemini_stream_c",
     "literllm.providers._ollama_stream_c",
     "literllm.providers._responses_stream_c",
+    "literllm._types_c",
     "literllm._accumulate_c",
     "literllm._stream_core_c",
 )

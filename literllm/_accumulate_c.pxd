@@ -10,4 +10,3 @@ cdef class StreamAccumulator:
     cdef object _fingerprint  # the last one handed to the py twin
     cdef Py_ssize_t _fast
     cdef int add_chunk(self, object chunk) except -1
-    cdef bint _plain(self, object choice)

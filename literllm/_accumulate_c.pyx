@@ -2,45 +2,45 @@
 """``StreamAccumulator``, compiled twin of ``_accumulate_py``.
 
 Merges the common chunk (one choice, index 0, whose delta holds only text) in C, reading
-the chunk dataclasses' slots directly; every other chunk goes to the py twin's ``add``,
-whose state (the text pieces among it) this twin shares, so both build the same completion.
+the fields of the compiled chunk types (``_types_c``) as struct members; every other chunk
+goes to the py twin's ``add``, whose state (the text pieces among it) this twin shares, so
+both build the same completion.
 """
 
 cimport cython
 from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
-from cpython.object cimport PyObject
 
-from .providers._slots cimport ChunkLayout, chunk_layout, slot
+from ._types_c cimport ChatCompletionChunk, Delta, StreamChoice
 
 from ._accumulate_py import StreamAccumulator as _PyTwin
-from .types import ChatCompletionChunk, Delta, StreamChoice
 
 __all__ = ["StreamAccumulator"]
 
-cdef ChunkLayout _LAYOUT = chunk_layout(Delta, StreamChoice, ChatCompletionChunk)
-cdef type _CHUNK = ChatCompletionChunk
-cdef type _CHOICE = StreamChoice
-cdef type _DELTA = Delta
 
-
-cdef inline bint _is_none(PyObject* p) noexcept:
-    return p != NULL and <object>p is None
-
-
-cdef inline bint _typed_header(object chunk):
+cdef inline bint _typed_header(ChatCompletionChunk chunk):
     """The chunk's own fields have the types the py twin's check_chunk asks for (anything
     else goes to the py twin, which raises MalformedChunkError naming the field)."""
-    cdef PyObject* p = slot(chunk, _LAYOUT.c_id)
-    if p == NULL or type(<object>p) is not str:
+    if type(chunk.id) is not str or type(chunk.model) is not str:
         return False
-    p = slot(chunk, _LAYOUT.c_model)
-    if p == NULL or type(<object>p) is not str:
+    created = chunk.created
+    if type(created) is not int and type(created) is not float:
         return False
-    p = slot(chunk, _LAYOUT.c_created)
-    if p == NULL or (type(<object>p) is not int and type(<object>p) is not float):
+    return chunk.system_fingerprint is None or type(chunk.system_fingerprint) is str
+
+
+cdef inline bint _plain(StreamChoice choice):
+    """Index 0, no finish reason or logprobs; a delta with text (or None) only."""
+    if type(choice.index) is not int or choice.index != 0:
         return False
-    p = slot(chunk, _LAYOUT.c_fingerprint)
-    return p != NULL and (<object>p is None or type(<object>p) is str)
+    if choice.finish_reason is not None or choice.logprobs is not None:
+        return False
+    if type(choice.delta) is not Delta:
+        return False
+    cdef Delta delta = <Delta>choice.delta
+    if not (delta.role is None and delta.tool_calls is None and delta.refusal is None
+            and delta.reasoning_content is None):
+        return False
+    return delta.content is None or type(delta.content) is str
 
 
 @cython.final
@@ -65,21 +65,19 @@ cdef class StreamAccumulator:
 
     cdef int add_chunk(self, object chunk) except -1:
         # Mirrors _accumulate_py.StreamAccumulator.add for a text-only chunk of choice 0.
-        cdef PyObject* p
-        cdef PyObject* q
-        if self._content is not None and type(chunk) is _CHUNK:
-            p = slot(chunk, _LAYOUT.c_choices)
-            q = slot(chunk, _LAYOUT.c_usage)
-            if (p != NULL and type(<object>p) is list and PyList_GET_SIZE(<object>p) == 1
-                    and q != NULL and <object>q is None):
-                choice = <object>PyList_GET_ITEM(<object>p, 0)
-                if type(choice) is _CHOICE and self._plain(choice) and _typed_header(chunk):
-                    delta = <object>slot(choice, _LAYOUT.s_delta)
-                    text = <object>slot(delta, _LAYOUT.d_content)
-                    p = slot(chunk, _LAYOUT.c_fingerprint)
-                    if p != NULL and <object>p is not self._fingerprint and <object>p:
-                        self._fingerprint = <object>p
-                        self._twin._fingerprint = <object>p
+        cdef ChatCompletionChunk typed
+        if self._content is not None and type(chunk) is ChatCompletionChunk:
+            typed = <ChatCompletionChunk>chunk
+            choices = typed.choices
+            if (type(choices) is list and PyList_GET_SIZE(choices) == 1
+                    and typed.usage is None):
+                choice = <object>PyList_GET_ITEM(choices, 0)
+                if type(choice) is StreamChoice and _plain(choice) and _typed_header(typed):
+                    text = (<Delta>(<StreamChoice>choice).delta).content
+                    fingerprint = typed.system_fingerprint
+                    if fingerprint is not self._fingerprint and fingerprint:
+                        self._fingerprint = fingerprint
+                        self._twin._fingerprint = fingerprint
                     if text is not None and len(<str>text):
                         self._content.append(text)
                     self._fast += 1
@@ -91,27 +89,6 @@ cdef class StreamAccumulator:
             if state is not None:
                 self._content = state.content
         return 0
-
-    cdef bint _plain(self, object choice):
-        """Index 0, no finish reason or logprobs; a delta with text (or None) only."""
-        cdef PyObject* p
-        p = slot(choice, _LAYOUT.s_index)
-        if p == NULL or type(<object>p) is not int or <object>p != 0:
-            return False
-        if not _is_none(slot(choice, _LAYOUT.s_finish)) or not _is_none(
-            slot(choice, _LAYOUT.s_logprobs)
-        ):
-            return False
-        p = slot(choice, _LAYOUT.s_delta)
-        if p == NULL or type(<object>p) is not _DELTA:
-            return False
-        delta = <object>p
-        if not (_is_none(slot(delta, _LAYOUT.d_role)) and _is_none(slot(delta, _LAYOUT.d_tools))
-                and _is_none(slot(delta, _LAYOUT.d_refusal))
-                and _is_none(slot(delta, _LAYOUT.d_reasoning))):
-            return False
-        p = slot(delta, _LAYOUT.d_content)
-        return p != NULL and (<object>p is None or type(<object>p) is str)
 
     def completion(self):
         """The reply the chunks so far add up to (``object == "chat.completion"``)."""

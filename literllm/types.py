@@ -4,6 +4,12 @@ Slots dataclasses, mutable on purpose: measured here, a frozen dataclass ``__ini
 about 1.1 us against 0.24 us for a plain one, and a streamed chunk builds three of them; the
 difference would be most of the client's 4 us-per-chunk budget.
 
+The three classes every streamed chunk is made of, ``Delta``, ``StreamChoice`` and
+``ChatCompletionChunk``, have twins: the dataclasses of ``_types_py``, and with the compiled
+twins (``literllm.IMPLEMENTATION == "c"``) extension types (``_types_c``) that take those
+dataclasses' fields, ``repr``, equality, ``match`` arguments, pickling and ``dataclasses``
+support, and cost half as much to build and free.
+
 Fields a provider sent that these classes do not name are kept: every object built from
 provider JSON holds that JSON in ``raw`` (not part of equality or repr), and ``extra`` returns
 the unnamed fields from it on demand, so keeping them costs nothing per chunk.
@@ -14,10 +20,19 @@ from __future__ import annotations
 import os
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Required, TypeAlias, TypedDict, cast
+from typing import TYPE_CHECKING, Any, Literal, Required, TypeAlias, TypedDict, cast
 
 from ._config import Timeout
+from ._parsers import IMPLEMENTATION
 from ._structured import SupportsModel
+from ._types_py import _KeepsUnnamedFields, _Serialisable
+
+# The three classes of every streamed chunk have a compiled twin (_types_c); the dataclasses
+# in _types_py are the reference, and the pure-Python build's classes.
+if TYPE_CHECKING or IMPLEMENTATION == "py":
+    from ._types_py import ChatCompletionChunk, Delta, StreamChoice
+else:
+    from ._types_c import ChatCompletionChunk, Delta, StreamChoice
 
 __all__ = [
     "AssistantMessageParam",
@@ -289,48 +304,6 @@ CLIENT_OPTIONS = frozenset({
 # --- responses: what a provider sends back ----------------------------------------------------
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, _Serialisable):
-        return value.to_dict()
-    if value.__class__ is list:
-        return [_plain(item) for item in value]
-    return value
-
-
-class _Serialisable:
-    """``to_dict()``: the fields as JSON-ready dicts, without ``raw`` and without the nulls
-    the provider did not send."""
-
-    __slots__ = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        """This object as plain dicts and lists (OpenAI's JSON shape)."""
-        raw: Mapping[str, Any] = getattr(self, "raw", None) or {}
-        out: dict[str, Any] = {}
-        for name in _SERIALISED_FIELDS[type(self)]:
-            value = getattr(self, name)
-            if value is None and name not in raw:
-                continue
-            out[name] = _plain(value)
-        return out
-
-
-class _KeepsUnnamedFields(_Serialisable):
-    """``extra``: what the provider sent beyond the fields a class names, read from ``raw``."""
-
-    __slots__ = ()
-    raw: Mapping[str, Any] | None
-
-    @property
-    def extra(self) -> dict[str, Any]:
-        """Fields the provider sent that this class does not name."""
-        raw = self.raw
-        if not raw:
-            return {}
-        named = _NAMED_FIELDS[type(self)]
-        return {key: value for key, value in raw.items() if key not in named}
-
-
 @dataclass(slots=True)
 class FunctionDelta(_Serialisable):
     """A piece of a streamed function call: the name once, the arguments in pieces."""
@@ -350,26 +323,6 @@ class ToolCallDelta(_KeepsUnnamedFields):
     raw: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
 
 
-@dataclass(slots=True)
-class Delta(_KeepsUnnamedFields):
-    """What one chunk adds to a choice's message."""
-
-    role: str | None = None
-    content: str | None = None
-    tool_calls: list[ToolCallDelta] | None = None
-    refusal: str | None = None
-    reasoning_content: str | None = None
-    raw: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
-
-
-@dataclass(slots=True)
-class StreamChoice(_Serialisable):
-    """One choice of a streamed chunk."""
-
-    index: int
-    delta: Delta
-    finish_reason: str | None = None
-    logprobs: Any = None
 
 
 @dataclass(slots=True)
@@ -383,19 +336,6 @@ class Usage(_KeepsUnnamedFields):
     completion_tokens_details: Mapping[str, Any] | None = None
     raw: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
 
-
-@dataclass(slots=True)
-class ChatCompletionChunk(_KeepsUnnamedFields):
-    """One streamed chunk (``object == "chat.completion.chunk"``)."""
-
-    id: str
-    object: str
-    created: int
-    model: str
-    choices: list[StreamChoice]
-    usage: Usage | None = None
-    system_fingerprint: str | None = None
-    raw: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(slots=True)
@@ -471,21 +411,3 @@ class ChatCompletion(_KeepsUnnamedFields):
     stats: Any = field(default=None, repr=False, compare=False)
     """``chat()``'s ``StreamStats``; ``None`` on a stream's ``accumulated`` (the stream has
     them: ``stream.stats``)."""
-
-
-
-_SERIALISED_FIELDS: dict[type, tuple[str, ...]] = {
-    cls: tuple(
-        name for name in cls.__dataclass_fields__ if name not in ("raw", "parsed", "stats")
-    )
-    for cls in (
-        FunctionDelta, ToolCallDelta, Delta, StreamChoice, Usage, ChatCompletionChunk,
-        FunctionCall, ToolCall, Message, Choice, ChatCompletion,
-    )
-}
-_NAMED_FIELDS: dict[type, frozenset[str]] = {
-    cls: frozenset(
-        name for name in cls.__dataclass_fields__ if name not in ("raw", "parsed", "stats")
-    )
-    for cls in (ToolCallDelta, Delta, Usage, ChatCompletionChunk, Message, ChatCompletion)
-}

@@ -43,7 +43,7 @@ def test_setup_lists_every_pyx() -> None:
         ".".join(p.relative_to(ROOT).with_suffix("").parts) for p in pyx_files
     }
     assert set(_setup_extension_modules()) == on_disk
-    assert len(on_disk) == 14
+    assert len(on_disk) == 15
     for pyx in pyx_files:
         assert pyx.with_suffix(".pyi").exists(), f"{pyx.name} has no stub"
         if pyx.stem in COMPILED_ONLY:
@@ -119,16 +119,15 @@ def test_sdist_carries_sources_and_installs(tmp_path: Path) -> None:
     [sdist] = tmp_path.glob("literllm-*.tar.gz")
     with tarfile.open(sdist) as tar:
         names = tar.getnames()
-    assert any(n.endswith("literllm/providers/_slots.pxd") for n in names)
     for pxd in ("providers/_json_c", "providers/_adapter_c", "_parsers/_eventstream_c",
-                "_accumulate_c"):
+                "_accumulate_c", "_types_c"):
         assert any(n.endswith(f"literllm/{pxd}.pxd") for n in names), pxd
     for stem in ("_parsers/_sse_c", "_parsers/_eventstream_c", "providers/_json_c",
                  "providers/_adapter_c",
                  "providers/_openai_stream_c",
                  "providers/_anthropic_stream_c", "providers/_bedrock_stream_c",
                  "providers/_cohere_stream_c", "providers/_gemini_stream_c",
-                 "providers/_ollama_stream_c", "providers/_responses_stream_c"):
+                 "providers/_ollama_stream_c", "providers/_responses_stream_c", "_types_c"):
         assert any(n.endswith(f"literllm/{stem}.pyx") for n in names)
         assert any(n.endswith(f"literllm/{stem}.pyi") for n in names)
         assert not any(n.endswith(f"{stem}.c") for n in names), "generated C in the sdist"

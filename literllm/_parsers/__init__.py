@@ -52,8 +52,8 @@ else:
     def _compiled_adapters_built() -> bool:
         # The stream adapters' compiled twins are chosen with these (the provider modules
         # import them whenever IMPLEMENTATION is "c"), so they are part of all-or-nothing
-        # too, as are the accumulator and ChatStream's core. A file check, not an import:
-        # importing them would load the providers here.
+        # too, as are the chunk types, the accumulator and ChatStream's core. A file check,
+        # not an import: importing them would load the providers here.
         import importlib.machinery
 
         package = os.path.dirname(os.path.dirname(__file__))
@@ -62,7 +62,8 @@ else:
             for name in ("_json_c", "_adapter_c", "_openai_stream_c", "_anthropic_stream_c",
                          "_bedrock_stream_c", "_cohere_stream_c", "_gemini_stream_c",
                          "_ollama_stream_c", "_responses_stream_c")
-        ] + [os.path.join(package, name) for name in ("_accumulate_c", "_stream_core_c")]
+        ] + [os.path.join(package, name)
+             for name in ("_types_c", "_accumulate_c", "_stream_core_c")]
         return all(
             any(os.path.exists(module + suffix)
                 for suffix in importlib.machinery.EXTENSION_SUFFIXES)

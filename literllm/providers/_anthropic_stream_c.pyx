@@ -35,16 +35,15 @@ from ._json_c cimport (
     skip_value,
     string_is,
 )
-from ._slots cimport ChunkLayout, chunk_layout, orjson_keys, text_chunk
+from .._types_c cimport text_chunk
+from ._json_c cimport orjson_keys
 
-from ..types import ChatCompletionChunk, Delta, StreamChoice
 from ._anthropic_stream_py import AnthropicStream as _PyTwin
 from ._base import SSE_CONTENT_TYPE
 from ._chunks import CHUNK_OBJECT
 
 __all__ = ["AnthropicStream"]
 
-cdef ChunkLayout _LAYOUT = chunk_layout(Delta, StreamChoice, ChatCompletionChunk)
 cdef object _loads = orjson.loads
 cdef dict _KEYS = orjson_keys(_loads, b'{"type":0,"index":0,"delta":{"type":0,"text":0}}')
 cdef str _K_TYPE = _KEYS["type"]
@@ -134,7 +133,7 @@ cdef class AnthropicStream(TwinAdapter):
                             text = <object>p
                             self.text_parts.append(text)
                             return text_chunk(
-                                &_LAYOUT, self._id, _CHUNK_OBJECT, self._created, self._model,
+                                self._id, _CHUNK_OBJECT, self._created, self._model,
                                 _ZERO, text, None, None, None, None, obj, obj,
                             )
         return self._delegate(event)
@@ -148,7 +147,7 @@ cdef class AnthropicStream(TwinAdapter):
         cdef bint more = True
         cdef bint have_delta = False
         if laid_out_event(data, _HEAD, _MIDDLE, 2, &text):
-            return scanned_text_chunk(&_LAYOUT, self.text_parts, &text, data, self._id,
+            return scanned_text_chunk(self.text_parts, &text, data, self._id,
                                       _CHUNK_OBJECT, self._created, self._model)
         kind.kind = ABSENT
         p = open_object(p, end)
@@ -178,5 +177,5 @@ cdef class AnthropicStream(TwinAdapter):
                 return None
         if not at_end(p, end) or kind.kind == ABSENT or not have_delta:
             return None
-        return scanned_text_chunk(&_LAYOUT, self.text_parts, &text, data, self._id,
+        return scanned_text_chunk(self.text_parts, &text, data, self._id,
                                   _CHUNK_OBJECT, self._created, self._model)

@@ -31,16 +31,15 @@ from ._json_c cimport (
     scan_text_event,
     scanned_text_chunk,
 )
-from ._slots cimport ChunkLayout, chunk_layout, orjson_keys, text_chunk
+from .._types_c cimport text_chunk
+from ._json_c cimport orjson_keys
 
-from ..types import ChatCompletionChunk, Delta, StreamChoice
 from ._base import EVENTSTREAM_CONTENT_TYPE
 from ._bedrock_stream_py import BedrockStream as _PyTwin
 from ._chunks import CHUNK_OBJECT
 
 __all__ = ["BedrockStream"]
 
-cdef ChunkLayout _LAYOUT = chunk_layout(Delta, StreamChoice, ChatCompletionChunk)
 cdef object _loads = orjson.loads
 cdef dict _KEYS = orjson_keys(_loads, b'{"contentBlockIndex":0,"delta":{"text":0}}')
 cdef str _K_DELTA = _KEYS["delta"]
@@ -134,7 +133,7 @@ cdef class BedrockStream(TwinAdapter):
         text = <object>p
         self.text_parts.append(text)
         return text_chunk(
-            &_LAYOUT, self._id, _CHUNK_OBJECT, self._created, self._model,
+            self._id, _CHUNK_OBJECT, self._created, self._model,
             _ZERO, text, None, None, None, None, obj, obj,
         )
 
@@ -145,5 +144,5 @@ cdef class BedrockStream(TwinAdapter):
         if not _laid_out(data, &text) and not scan_text_event(data, NULL, 0, _TEXT_PATH, 2,
                                                                 &text):
             return None
-        return scanned_text_chunk(&_LAYOUT, self.text_parts, &text, data, self._id,
+        return scanned_text_chunk(self.text_parts, &text, data, self._id,
                                   _CHUNK_OBJECT, self._created, self._model)

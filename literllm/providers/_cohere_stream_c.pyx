@@ -19,16 +19,15 @@ import orjson
 
 from ._adapter_c cimport TwinAdapter
 from ._json_c cimport Value, laid_out_event, scan_text_event, scanned_text_chunk
-from ._slots cimport ChunkLayout, chunk_layout, orjson_keys, text_chunk
+from .._types_c cimport text_chunk
+from ._json_c cimport orjson_keys
 
-from ..types import ChatCompletionChunk, Delta, StreamChoice
 from ._base import SSE_CONTENT_TYPE
 from ._chunks import CHUNK_OBJECT
 from ._cohere_stream_py import CohereStream as _PyTwin
 
 __all__ = ["CohereStream"]
 
-cdef ChunkLayout _LAYOUT = chunk_layout(Delta, StreamChoice, ChatCompletionChunk)
 cdef object _loads = orjson.loads
 cdef dict _KEYS = orjson_keys(
     _loads, b'{"type":0,"index":0,"delta":{"message":{"content":{"text":0}}}}'
@@ -92,7 +91,7 @@ cdef class CohereStream(TwinAdapter):
                         text = <object>p
                         self.text_parts.append(text)
                         return text_chunk(
-                            &_LAYOUT, self._id, _CHUNK_OBJECT, self._created, self._model,
+                            self._id, _CHUNK_OBJECT, self._created, self._model,
                             _ZERO, text, None, None, None, None, obj, obj,
                         )
         return self._delegate(event)
@@ -104,5 +103,5 @@ cdef class CohereStream(TwinAdapter):
         if (not laid_out_event(data, _HEAD, _MIDDLE, 4, &text)
                 and not scan_text_event(data, "content-delta", 13, _TEXT_PATH, 4, &text)):
             return None
-        return scanned_text_chunk(&_LAYOUT, self.text_parts, &text, data, self._id,
+        return scanned_text_chunk(self.text_parts, &text, data, self._id,
                                   _CHUNK_OBJECT, self._created, self._model)

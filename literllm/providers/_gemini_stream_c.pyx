@@ -40,16 +40,15 @@ from ._json_c cimport (
     string_after,
     value_text,
 )
-from ._slots cimport ChunkLayout, chunk_layout, orjson_keys, text_chunk
+from .._types_c cimport text_chunk
+from ._json_c cimport orjson_keys
 
-from ..types import ChatCompletionChunk, Delta, StreamChoice
 from ._base import SSE_CONTENT_TYPE
 from ._chunks import CHUNK_OBJECT
 from ._gemini_stream_py import GeminiStream as _PyTwin
 
 __all__ = ["GeminiStream"]
 
-cdef ChunkLayout _LAYOUT = chunk_layout(Delta, StreamChoice, ChatCompletionChunk)
 cdef object _loads = orjson.loads
 cdef dict _KEYS = orjson_keys(
     _loads,
@@ -300,7 +299,7 @@ cdef class GeminiStream(TwinAdapter):
             self.text_parts.append(piece)
         raw = LazyJSONObject(data)
         return text_chunk(
-            &_LAYOUT, self._id, _CHUNK_OBJECT, self._created, self._model,
+            self._id, _CHUNK_OBJECT, self._created, self._model,
             _ZERO, piece, None, None, None, None, raw, raw,
         )
 
@@ -348,7 +347,7 @@ cdef class GeminiStream(TwinAdapter):
         if len(<str>text):
             self.text_parts.append(text)
         return text_chunk(
-            &_LAYOUT, self._id, _CHUNK_OBJECT, self._created, self._model,
+            self._id, _CHUNK_OBJECT, self._created, self._model,
             _ZERO, text, None, None, None, None, obj, obj,
         )
 

@@ -11,7 +11,7 @@ from cpython.ref cimport Py_DECREF
 from libc.stdint cimport uint64_t
 from libc.string cimport memcmp, memcpy, strlen
 
-from ._slots cimport ChunkLayout, text_chunk
+from .._types_c cimport text_chunk
 
 
 cdef class LazyJSONObject:
@@ -561,9 +561,9 @@ cdef inline bint scan_text_event(bytes data, const char* kind, Py_ssize_t kind_s
     return at_end(p, end) and (have_kind or kind == NULL) and have_path
 
 
-cdef inline object scanned_text_chunk(const ChunkLayout* layout, list text_parts,
-                                      const Value* text, bytes data, object id,
-                                      object chunk_object, object created, object model):
+cdef inline object scanned_text_chunk(list text_parts, const Value* text, bytes data,
+                                      object id, object chunk_object, object created,
+                                      object model):
     """The text chunk of a scanned event (``raw`` and ``delta.raw`` its lazily decoded
     JSON), its text kept in ``text_parts``; None when the text is not UTF-8 (orjson then
     raises the error)."""
@@ -572,6 +572,27 @@ cdef inline object scanned_text_chunk(const ChunkLayout* layout, list text_parts
         return None
     text_parts.append(piece)
     raw = LazyJSONObject(data)
-    return text_chunk(layout, id, chunk_object, created, model, 0, piece, None, None, None,
+    return text_chunk(id, chunk_object, created, model, 0, piece, None, None, None,
                       None, raw, raw)
 
+
+cdef inline dict orjson_keys(object loads, bytes template):
+    """Every key of a JSON document, as the key objects orjson hands out for it (a dict
+    mapping each to itself).
+
+    orjson caches the key strings it builds and gives the same object for the same key in
+    later documents; a lookup with that object matches by identity, where an interned
+    literal of ours matches only after a full string compare. Were the cache to drop one,
+    lookups stay right, only slower.
+    """
+    keys = {}
+    pending = [loads(template)]
+    while pending:
+        value = pending.pop()
+        if type(value) is dict:
+            for key, inner in (<dict>value).items():
+                keys[key] = key
+                pending.append(inner)
+        elif type(value) is list:
+            pending.extend(value)
+    return keys

@@ -40,16 +40,15 @@ from ._json_c cimport (
     string_after,
     valid_utf8,
 )
-from ._slots cimport ChunkLayout, chunk_layout, orjson_keys, text_chunk
+from .._types_c cimport text_chunk
+from ._json_c cimport orjson_keys
 
-from ..types import ChatCompletionChunk, Delta, StreamChoice
 from ._base import NDJSON_CONTENT_TYPE
 from ._chunks import CHUNK_OBJECT
 from ._ollama_stream_py import OllamaStream as _PyTwin
 
 __all__ = ["OllamaStream"]
 
-cdef ChunkLayout _LAYOUT = chunk_layout(Delta, StreamChoice, ChatCompletionChunk)
 cdef object _loads = orjson.loads
 cdef dict _KEYS = orjson_keys(
     _loads,
@@ -143,7 +142,7 @@ cdef class OllamaStream(TwinAdapter):
                             return None
                         self.text_parts.append(content)
                         return text_chunk(
-                            &_LAYOUT, self._id, _CHUNK_OBJECT, self._created, self._model,
+                            self._id, _CHUNK_OBJECT, self._created, self._model,
                             _ZERO, content, None, None, None, None, obj, obj,
                         )
         return self._delegate(line)
@@ -159,7 +158,7 @@ cdef class OllamaStream(TwinAdapter):
         cdef bint have_message = False
         cdef bint have_done = False
         if _laid_out(data, &text):
-            return scanned_text_chunk(&_LAYOUT, self.text_parts, &text, data, self._id,
+            return scanned_text_chunk(self.text_parts, &text, data, self._id,
                                       _CHUNK_OBJECT, self._created, self._model)
         p = open_object(p, end)
         while more:
@@ -184,5 +183,5 @@ cdef class OllamaStream(TwinAdapter):
             p = next_member(p, end, &more)
         if not at_end(p, end) or not have_message or not have_done:
             return None
-        return scanned_text_chunk(&_LAYOUT, self.text_parts, &text, data, self._id,
+        return scanned_text_chunk(self.text_parts, &text, data, self._id,
                                   _CHUNK_OBJECT, self._created, self._model)

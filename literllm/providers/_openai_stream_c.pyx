@@ -44,9 +44,9 @@ from ._json_c cimport (
     skip_value,
     value_text,
 )
-from ._slots cimport ChunkLayout, chunk_layout, orjson_keys, text_chunk
+from .._types_c cimport text_chunk
+from ._json_c cimport orjson_keys
 
-from ..types import ChatCompletionChunk, Delta, StreamChoice
 from ._base import SSE_CONTENT_TYPE, SSETransport
 from ._events import DONE
 from ._openai_stream_py import build_chunk, check_complete, decode_event
@@ -60,9 +60,6 @@ cdef bytes _ERROR_EVENT = b"error"
 cdef str _EMPTY = ""
 cdef str _CHUNK_OBJECT = "chat.completion.chunk"
 cdef object _ZERO = 0
-
-
-cdef ChunkLayout _LAYOUT = chunk_layout(Delta, StreamChoice, ChatCompletionChunk)
 
 
 cdef dict _KEYS = orjson_keys(_loads, 
@@ -331,7 +328,6 @@ cdef class OpenAIChatStream(CompiledAdapter):
         if finish_reason is not None:
             PySet_Discard(self._open, choice_index)
         return text_chunk(
-            &_LAYOUT,
             chunk_id,
             chunk_object,
             chunk_created,
@@ -387,7 +383,6 @@ cdef class OpenAIChatStream(CompiledAdapter):
             PySet_Discard(self._open, index)
 
         return text_chunk(
-            &_LAYOUT,
             _get_or(obj, _K_ID, _EMPTY),
             _get_or(obj, _K_OBJECT, _CHUNK_OBJECT),
             _get_or(obj, _K_CREATED, _ZERO),

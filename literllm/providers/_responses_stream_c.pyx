@@ -19,16 +19,15 @@ import orjson
 
 from ._adapter_c cimport TwinAdapter
 from ._json_c cimport Value, scan_text_event, scanned_text_chunk
-from ._slots cimport ChunkLayout, chunk_layout, orjson_keys, text_chunk
+from .._types_c cimport text_chunk
+from ._json_c cimport orjson_keys
 
-from ..types import ChatCompletionChunk, Delta, StreamChoice
 from ._base import SSE_CONTENT_TYPE
 from ._chunks import CHUNK_OBJECT
 from ._responses_stream_py import ResponsesStream as _PyTwin
 
 __all__ = ["ResponsesStream"]
 
-cdef ChunkLayout _LAYOUT = chunk_layout(Delta, StreamChoice, ChatCompletionChunk)
 cdef object _loads = orjson.loads
 cdef dict _KEYS = orjson_keys(
     _loads,
@@ -81,7 +80,7 @@ cdef class ResponsesStream(TwinAdapter):
                         return None
                     self.text_parts.append(text)
                     return text_chunk(
-                        &_LAYOUT, self._id, _CHUNK_OBJECT, self._created, self._model,
+                        self._id, _CHUNK_OBJECT, self._created, self._model,
                         _ZERO, text, None, None, None, None, obj, obj,
                     )
         return self._delegate(event)
@@ -93,5 +92,5 @@ cdef class ResponsesStream(TwinAdapter):
         if (not scan_text_event(data, "response.output_text.delta", 26, _TEXT_PATH, 1, &text)
                 or text.size == 0):
             return None
-        return scanned_text_chunk(&_LAYOUT, self.text_parts, &text, data, self._id,
+        return scanned_text_chunk(self.text_parts, &text, data, self._id,
                                   _CHUNK_OBJECT, self._created, self._model)
