@@ -70,6 +70,8 @@ cdef object _reduce(object self):
                                for name in _fields_of(_INIT_FIELDS, type(self))]))
 
 
+# NOTE: no shared cdef base for the methods the three repeat below: Cython keeps free lists
+# only for types without one.
 @cython.freelist(64)
 cdef class Delta:
     """What one chunk adds to a choice's message."""
