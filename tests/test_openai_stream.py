@@ -399,3 +399,9 @@ def test_lazy_raw_is_the_mapping_orjson_gives(c_openai_stream: ModuleType) -> No
     assert json.loads(json.dumps(dict(raw))) == expected
     again = c_openai_stream.OpenAIChatStream().on_event((b"message", data)).raw
     assert raw == again
+    lazy_type = type(raw)
+    assert lazy_type(data) == expected
+    with pytest.raises(TypeError):
+        lazy_type(None)
+    with pytest.raises(TypeError, match="not given its bytes"):
+        dict(lazy_type.__new__(lazy_type))  # a free-listed instance never shows old bytes

@@ -25,7 +25,7 @@ from ._json_c cimport (
     ABSENT,
     NULL_VALUE,
     STRING,
-    LazyJSONObject,
+    lazy_json,
     Pos,
     Value,
     at_end,
@@ -297,7 +297,7 @@ cdef class GeminiStream(TwinAdapter):
         (<list?>(<list?>self._parts[-1])[1]).append(piece)
         if len(<str>piece):
             self.text_parts.append(piece)
-        raw = LazyJSONObject(data)
+        raw = lazy_json(data)
         return text_chunk(
             self._id, _CHUNK_OBJECT, self._created, self._model,
             _ZERO, piece, None, None, None, None, raw, raw,

@@ -20,6 +20,13 @@ cdef class LazyJSONObject:
     cdef dict _decoded(self)
 
 
+cdef inline LazyJSONObject lazy_json(bytes data):
+    """``LazyJSONObject(data)`` without the call (a chunk's ``raw``: one per chunk)."""
+    cdef LazyJSONObject raw = LazyJSONObject.__new__(LazyJSONObject)
+    raw._data = data
+    return raw
+
+
 cdef extern from "Python.h":
     PyObject* _new_text "PyUnicode_New"(Py_ssize_t size, Py_UCS4 maxchar)
     PyObject* _decode_utf8 "PyUnicode_DecodeUTF8"(const char* data, Py_ssize_t size,
@@ -571,7 +578,7 @@ cdef inline object scanned_text_chunk(list text_parts, const Value* text, bytes 
     if piece is None:
         return None
     text_parts.append(piece)
-    raw = LazyJSONObject(data)
+    raw = lazy_json(data)
     return text_chunk(id, chunk_object, created, model, 0, piece, None, None, None,
                       None, raw, raw)
 

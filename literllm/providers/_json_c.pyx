@@ -16,6 +16,7 @@ cdef object _loads = orjson.loads
 
 
 @cython.final
+@cython.freelist(64)
 cdef class LazyJSONObject:
     """A read-only ``Mapping``: a JSON object decoded with orjson on first use.
 
@@ -24,10 +25,13 @@ cdef class LazyJSONObject:
     copies as that dict; ``dict(raw)`` is that dict.
     """
 
-    def __cinit__(self, bytes data):
+    def __init__(self, bytes data not None):
+        # The compiled twins make theirs with lazy_json (_json_c.pxd), without this call.
         self._data = data
 
     cdef dict _decoded(self):
+        if self._data is None:
+            raise TypeError("LazyJSONObject() was not given its bytes")
         if self._value is None:
             self._value = _loads(self._data)
         return self._value

@@ -31,7 +31,7 @@ from ._json_c cimport (
     INTEGER,
     NULL_VALUE,
     STRING,
-    LazyJSONObject,
+    lazy_json,
     Pos,
     Value,
     at_end,
@@ -338,7 +338,7 @@ cdef class OpenAIChatStream(CompiledAdapter):
             finish_reason,
             None,
             fingerprint_text,
-            LazyJSONObject(data),
+            lazy_json(data),
             {_K_CONTENT: text},
         )
 
