@@ -21,6 +21,7 @@ dataclass's; ``tests/test_types.py`` holds the twins side by side.
 cimport cython
 from cpython.object cimport PyTypeObject
 
+import dataclasses
 import reprlib
 
 from . import _types_py
@@ -31,27 +32,33 @@ __all__ = ["ChatCompletionChunk", "Delta", "StreamChoice"]
 cdef extern from "Python.h":
     void PyType_Modified(PyTypeObject*)
 
-# Per class, from the py twin's fields (filled at import, below).
-cdef dict _REPR_FIELDS = {}
-cdef dict _COMPARED_FIELDS = {}
-cdef dict _INIT_FIELDS = {}
 cdef object _to_dict = _Serialisable.to_dict
 cdef object _extra = _KeepsUnnamedFields.extra.fget
 cdef list _NAMES = []  # keeps the tp_name strings alive
+cdef dict _FIELD_NAMES = {}  # class -> (repr=True, compare=True, init=True) field names
+
+cdef enum:
+    REPRESENTED, COMPARED, INITIALISED
 
 
-cdef tuple _fields_of(dict fields, type cls):
-    # A subclass without its own dataclass fields has its base's.
-    for klass in cls.__mro__:
-        if klass in fields:
-            return <tuple>fields[klass]
-    return ()
+cdef tuple _field_names(type cls, int which):
+    # From the class's dataclass fields (its py twin's, or a subclass's own), once per class.
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        fields = dataclasses.fields(cls)
+        names = _FIELD_NAMES[cls] = (
+            tuple([field.name for field in fields if field.repr]),
+            tuple([field.name for field in fields if field.compare]),
+            tuple([field.name for field in fields if field.init]),
+        )
+    return <tuple>(<tuple>names)[which]
 
 
 @reprlib.recursive_repr()
 def _repr(self):
     # The dataclass __repr__: the class's qualified name and the fields with repr=True.
-    parts = [f"{name}={getattr(self, name)!r}" for name in _fields_of(_REPR_FIELDS, type(self))]
+    parts = [f"{name}={getattr(self, name)!r}"
+             for name in _field_names(type(self), REPRESENTED)]
     return f"{type(self).__qualname__}({', '.join(parts)})"
 
 
@@ -59,7 +66,7 @@ cdef object _eq(object self, object other):
     # The dataclass __eq__: the same class, then the fields with compare=True, as tuples.
     if other.__class__ is not self.__class__:
         return NotImplemented
-    names = _fields_of(_COMPARED_FIELDS, type(self))
+    names = _field_names(type(self), COMPARED)
     return tuple([getattr(self, name) for name in names]) == tuple(
         [getattr(other, name) for name in names]
     )
@@ -67,7 +74,7 @@ cdef object _eq(object self, object other):
 
 cdef object _reduce(object self):
     return (type(self), tuple([getattr(self, name)
-                               for name in _fields_of(_INIT_FIELDS, type(self))]))
+                               for name in _field_names(type(self), INITIALISED)]))
 
 
 # NOTE: no shared cdef base for the methods the three repeat below: Cython keeps free lists
@@ -188,9 +195,6 @@ def _take_dataclass_face(type compiled, type twin):
     missing = [field.name for field in fields if field.name not in compiled.__dict__]
     if missing:
         raise ImportError(f"the compiled {twin.__name__} lacks the fields {missing}")
-    _REPR_FIELDS[compiled] = tuple([field.name for field in fields if field.repr])
-    _COMPARED_FIELDS[compiled] = tuple([field.name for field in fields if field.compare])
-    _INIT_FIELDS[compiled] = tuple([field.name for field in fields if field.init])
     _present_as(compiled, twin)
 
 
