@@ -219,3 +219,196 @@ def test_a_py_twin_with_a_field_the_compiled_one_lacks_fails_the_import() -> Non
 
     with pytest.raises(ImportError, match="annotations"):
         _types_c._take_dataclass_face(_types_c.Delta, Delta)
+
+
+# The pool of spare text chunks (``_types_c.text_chunk``): a chunk the caller dropped, whose
+# list, choice and delta nothing else holds, is refilled for the next text chunk.
+
+_HEAD = (
+    b'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_1",'
+    b'"type":"message","role":"assistant","model":"claude-x","content":[],'
+    b'"usage":{"input_tokens":3,"output_tokens":1}}}\n\n'
+)
+
+
+def _text_event(text: str) -> bytes:
+    return (
+        b'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,'
+        b'"delta":{"type":"text_delta","text":"' + text.encode() + b'"}}\n\n'
+    )
+
+
+class _TextChunks:
+    """The compiled Anthropic adapter's text chunks, one per call, with the py twin's chunk
+    for the same event beside each."""
+
+    def __init__(self) -> None:
+        from literllm.providers import _anthropic_stream_c, _anthropic_stream_py
+
+        self.compiled = _anthropic_stream_c.AnthropicStream("claude-x")
+        self.reference = _anthropic_stream_py.AnthropicStream("claude-x")
+        self.made = 0
+        self.references: list[Any] = []
+        for adapter in (self.compiled, self.reference):
+            for event in adapter.feed(_HEAD):
+                adapter.on_event(event)  # the role chunk
+
+    def next(self) -> tuple[Any, tuple[Any, ...]]:
+        """A compiled text chunk, and what the py twin makes of the same event, as plain
+        values. (With the compiled types public the py twin's chunks are of those classes
+        too: they are kept, so that only the compiled adapter's chunks reach the pool.)"""
+        self.made += 1
+        (event,) = self.reference.feed(_text_event(f"piece {self.made}"))
+        reference = self.reference.on_event(event)
+        expected = (
+            reference.to_dict(), dataclasses.astuple(reference), dict(reference.raw),
+            dict(reference.choices[0].delta.raw),
+        )
+        self.references.append(reference)
+        (event,) = self.compiled.feed(_text_event(f"piece {self.made}"))
+        return self.compiled.on_event(event), expected
+
+
+def _same_chunk(compiled: Any, expected: tuple[Any, ...]) -> None:
+    """Every field, parts and ``raw`` included, is what the py twin gave."""
+    assert type(compiled) is _types_c.ChatCompletionChunk
+    assert (
+        compiled.to_dict(), dataclasses.astuple(compiled), dict(compiled.raw),
+        dict(compiled.choices[0].delta.raw),
+    ) == expected
+
+
+def _drain_pool(chunks: _TextChunks) -> list[Any]:
+    """Chunks held until the pool is empty (what the pool had is now in use)."""
+    held = []
+    while _types_c._spare_chunks():
+        held.append(chunks.next()[0])
+    return held
+
+
+def test_a_dropped_text_chunk_is_refilled_for_the_next() -> None:
+    chunks = _TextChunks()
+    held = _drain_pool(chunks)
+    chunk, reference = chunks.next()
+    _same_chunk(chunk, reference)
+    parts = (id(chunk.choices), id(chunk.choices[0]), id(chunk.choices[0].delta))
+    del chunk
+    assert _types_c._spare_chunks() == 1
+    again, reference = chunks.next()
+    assert _types_c._spare_chunks() == 0
+    # The same four objects, filled with the new event's fields.
+    assert (id(again.choices), id(again.choices[0]), id(again.choices[0].delta)) == parts
+    _same_chunk(again, reference)
+    assert again.choices[0].delta.content == f"piece {chunks.made}"
+    del held
+
+
+def test_the_pool_holds_at_most_sixteen() -> None:
+    chunks = _TextChunks()
+    held = _drain_pool(chunks) + [chunks.next()[0] for _ in range(40)]
+    del held
+    assert _types_c._spare_chunks() == 16
+    for _ in range(40):
+        _same_chunk(*chunks.next())
+
+
+@pytest.mark.parametrize("part", ["list", "choice", "delta"])
+def test_a_chunk_whose_part_is_held_elsewhere_is_not_refilled(part: str) -> None:
+    chunks = _TextChunks()
+    held = _drain_pool(chunks)
+    chunk, _reference = chunks.next()
+    kept = {
+        "list": chunk.choices, "choice": chunk.choices[0], "delta": chunk.choices[0].delta
+    }[part]
+    snapshot = copy.deepcopy(kept)
+    del chunk
+    assert _types_c._spare_chunks() == 0
+    later = [chunks.next() for _ in range(5)]
+    for compiled, reference in later:
+        _same_chunk(compiled, reference)
+        assert kept is not {
+            "list": compiled.choices, "choice": compiled.choices[0],
+            "delta": compiled.choices[0].delta,
+        }[part]
+    assert kept == snapshot
+    del held
+
+
+def test_a_refilled_chunk_keeps_nothing_of_its_last_use() -> None:
+    chunks = _TextChunks()
+    held = _drain_pool(chunks)
+    for _ in range(3):
+        chunk, _reference = chunks.next()
+        choice, delta = chunk.choices[0], chunk.choices[0].delta
+        delta.role, delta.refusal, delta.reasoning_content = "user", "no", "thought"
+        delta.tool_calls = [types.ToolCallDelta(0, "call_1", "function", None)]
+        delta.raw = {"changed": True}
+        choice.index, choice.finish_reason, choice.logprobs = 7, "stop", {"content": []}
+        chunk.id, chunk.model, chunk.created, chunk.object = "other", "other", 1, "other"
+        chunk.usage = types.Usage(1, 2, 3)
+        chunk.system_fingerprint, chunk.raw = "fp", {"changed": True}
+        del choice, delta
+        del chunk
+        assert _types_c._spare_chunks() == 1
+        _same_chunk(*chunks.next())
+    del held
+
+
+def test_a_chunk_given_more_choices_is_not_refilled() -> None:
+    chunks = _TextChunks()
+    held = _drain_pool(chunks)
+    chunk, _reference = chunks.next()
+    chunk.choices.append(_types_c.StreamChoice(1, _types_c.Delta(content="two")))
+    del chunk
+    assert _types_c._spare_chunks() == 0
+    chunk, _reference = chunks.next()
+    chunk.choices = ()
+    del chunk
+    assert _types_c._spare_chunks() == 0
+    _same_chunk(*chunks.next())
+    del held
+
+
+def test_chunks_in_reference_cycles_are_collected_and_never_reused_half_cleared() -> None:
+    import gc
+
+    chunks = _TextChunks()
+    held = _drain_pool(chunks)
+    gc.collect()
+    for round_ in range(20):
+        batch = [chunks.next()[0] for _ in range(3)]
+        first, second, third = batch
+        first.raw = {"self": first}  # the chunk itself in a cycle
+        second.choices[0].delta.tool_calls = [second]  # through its parts
+        third.choices[0].logprobs = {"choice": third.choices[0], "chunk": second}
+        del batch, first, second, third
+        if round_ % 2:
+            gc.collect()
+        for _ in range(20):
+            _same_chunk(*chunks.next())
+    gc.collect()
+    assert not gc.garbage
+    for _ in range(40):
+        _same_chunk(*chunks.next())
+    del held
+
+
+def test_subclasses_and_user_built_chunks() -> None:
+    chunks = _TextChunks()
+    held = _drain_pool(chunks)
+
+    class Mine(_types_c.ChatCompletionChunk):
+        pass
+
+    mine = Mine("i", "chat.completion.chunk", 1, "m",
+                [_types_c.StreamChoice(0, _types_c.Delta(content="x"))])
+    del mine
+    assert _types_c._spare_chunks() == 0  # only the exact class goes to the pool
+    built = _types_c.ChatCompletionChunk(
+        "i", "chat.completion.chunk", 1, "m",
+        [_types_c.StreamChoice(3, _types_c.Delta("assistant", "x"), "stop")], raw={"a": 1},
+    )
+    del built
+    assert _types_c._spare_chunks() == 1
+    _same_chunk(*chunks.next())
+    del held
