@@ -364,8 +364,50 @@ def test_scanner_agrees_on_mutated_documents(
     mutations: list[tuple[str, int, int]],
 ) -> None:
     py, c = both_openai_stream
-    documents = [mutated(base, mutations)]
+    # After the unchanged document, the compiled twin reads the mutated one from its text on
+    # when the first bytes are still the same.
+    documents = [base, mutated(base, mutations), base]
     assert _twin_outcomes(c, documents) == _twin_outcomes(py, documents)
+
+
+# A stream's documents mostly begin with the same bytes, up to the text: the compiled twin
+# keeps them and reads a document that begins with them from its text on. Each document below
+# begins with the same bytes as the one before it.
+_HEAD = _BASE.split(b"%s")[0] + b'"'
+_TAILS = [
+    b'x"},"logprobs":null,"finish_reason":null}]}', b'"},"logprobs":null,"finish_reason":null}]}',
+    b'x"}}]}', b'x"},"finish_reason":"stop"}]}', b'x"},"finish_reason":"length","x":[1]}]}',
+    b'x"},"logprobs":null,"finish_reason":null,"index":1}]}', b'x"},"index":0}]}',
+    b'x"},"finish_reason":null,"finish_reason":"stop"}]}', b'x"},"finish_reason":5}]}',
+    b'x"},"logprobs":{"content":[]}}]}', b'x"},"delta":{"content":"y"}}]}',
+    b'x","role":"assistant"}}]}', b'x"} }] }', b'x"}}],"id":"again"}', b'x"}}],"model":"m2"}',
+    b'x"}}],"created":18}', b'x"}}],"system_fingerprint":"fp"}', b'x"}}],"object":"o"}',
+    b'x"}}],"usage":null}', b'x"}}],"usage":{"total_tokens":1}}', b'x"}}],"error":null}',
+    b'x"}}],"x_groq":{}}', b'x"}}],"choices":[]}', b'x"}},{"index":1,"delta":{"content":"y"}}]}',
+    b'x"}}]', b'x"}}]}x', b'x"}}]} ', b'x"}}]},', b'x"', b'x', b'', b'\\ud800"}}]}',
+    b'\\ud83d\\ude00"}}]}', b'\\u00e9\xe4\xb8\xad"}}]}', b'\xff"}}]}', b'\\"}}]}', b'\\n"}}]}',
+    b'a\\"b"}}]}', b'\x01"}}]}', b'x"}]}', b'x"},]}', b'x"}}}]}', b'x"}}]}}',
+    b'x"!,"finish_reason":null}]}', b'x" ,"finish_reason":null}]}', b'x"},"logprobs":null}]}',
+]
+_SHARED_HEADS = [_BASE % b'"first"'] + [
+    document for tail in _TAILS for document in (_HEAD + tail, _BASE % b'"again"')
+]
+
+
+def test_documents_that_begin_as_the_last_one_did(
+    both_openai_stream: tuple[ModuleType, ModuleType],
+) -> None:
+    py, c = both_openai_stream
+    assert _twin_outcomes(c, _SHARED_HEADS) == _twin_outcomes(py, _SHARED_HEADS)
+    # Other fields before the text (finish_reason, no index, a fingerprint) are kept too.
+    for head in (
+        b'{"id":"c1","choices":[{"finish_reason":null,"delta":{"content":"',
+        b'{"choices":[{"delta":{"content":"',
+        b'{"system_fingerprint":null,"created":0,"object":"","model":"","choices":[{"delta":{"content":"',
+        b'{"system_fingerprint":"fp","created":5,"object":"o","id":"","choices":[{"index":2,"delta":{"content":"',
+    ):
+        documents = [head + tail for tail in _TAILS for _ in range(2)]
+        assert _twin_outcomes(c, documents) == _twin_outcomes(py, documents)
 
 
 def test_lazy_raw_is_the_mapping_orjson_gives(c_openai_stream: ModuleType) -> None:
