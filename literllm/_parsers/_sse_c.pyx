@@ -340,7 +340,13 @@ cdef class SSEDecoder:
             return self._dispatch(out)
         if line[0] == b':':
             return 0
-        colon = <const char*>memchr(line, b':', n)
+        # The field names a stream repeats on every event end at the first colon: no search.
+        if n >= 5 and memcmp(line, b"data:", 5) == 0:
+            colon = line + 4
+        elif n >= 6 and memcmp(line, b"event:", 6) == 0:
+            colon = line + 5
+        else:
+            colon = <const char*>memchr(line, b':', n)
         if colon == NULL:
             name_len = n
             value = line + n
