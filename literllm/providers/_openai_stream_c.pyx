@@ -196,19 +196,25 @@ cdef Pos _choice_member(Pos p, Pos end, Shape* shape) noexcept:
     return skip_value(p, end, 2)
 
 
-cdef Pos _choice_rest(Pos p, Pos end, Shape* shape) noexcept:
-    """The choice's members after one just read, and the end of the one-choice list."""
+ctypedef Pos (*MemberReader)(Pos, Pos, Shape*) noexcept
+
+
+cdef Pos _members_after(Pos p, Pos end, Shape* shape, MemberReader read_member) noexcept:
+    """An object's members after one just read, each by ``read_member``; past its ``}``."""
     cdef bint more
     while True:
         p = next_member(p, end, &more)
+        if p == NULL or not more:
+            return p
+        p = read_member(p, end, shape)
         if p == NULL:
             return NULL
-        if not more:
-            break
-        p = _choice_member(p, end, shape)
-        if p == NULL:
-            return NULL
-    if not shape.have_delta:
+
+
+cdef Pos _choice_rest(Pos p, Pos end, Shape* shape) noexcept:
+    """The choice's members after one just read, and the end of the one-choice list."""
+    p = _members_after(p, end, shape, _choice_member)
+    if p == NULL or not shape.have_delta:
         return NULL
     p = skip_space(p, end)
     if p >= end or p[0] != c']':
@@ -275,17 +281,8 @@ cdef Pos _member(Pos p, Pos end, Shape* shape) noexcept:
 
 cdef Pos _document_rest(Pos p, Pos end, Shape* shape) noexcept:
     """The document's members after one just read, and its end."""
-    cdef bint more
-    while True:
-        p = next_member(p, end, &more)
-        if p == NULL:
-            return NULL
-        if not more:
-            break
-        p = _member(p, end, shape)
-        if p == NULL:
-            return NULL
-    if not at_end(p, end) or not shape.have_choices:
+    p = _members_after(p, end, shape, _member)
+    if p == NULL or not at_end(p, end) or not shape.have_choices:
         return NULL
     return p
 
